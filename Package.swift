@@ -1,0 +1,50 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "MissionControl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mission", targets: ["mission"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libgit2 through pkg-config; only `Git` imports it.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "Git", dependencies: ["CLibGit2"]),
+        .target(name: "Board", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Control", dependencies: ["Board"]),
+        .executableTarget(
+            name: "mission",
+            dependencies: [
+                "Git", "Board", "Control",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "mission-bench",
+            dependencies: ["Git", "Board", "Control"],
+            path: "Benchmarks/mission-bench"
+        ),
+        .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "BoardTests", dependencies: ["Board", "Git"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Board"]),
+        .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"]),
+    ]
+)
+
+// The same strict settings for every target of ours.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

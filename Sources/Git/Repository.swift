@@ -1,0 +1,72 @@
+internal import CLibGit2
+
+/// An open git repository; owns the libgit2 handle and frees it when released.
+///
+/// Not `Sendable`: libgit2 forbids using one repository from two threads at once, so confine an
+/// instance to one thread or actor and keep its blocking calls off the cooperative pool.
+public final class Repository {
+    /// The libgit2 handle; valid for the life of this object.
+    let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        git_repository_free(handle)
+    }
+
+    /// Opens the repository exactly at `path`: a working tree, a `.git` folder or a bare repository.
+    public static func open(at path: String) throws(GitError) -> Repository {
+        try open(path, flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, operation: "open repository \(path)")
+    }
+
+    /// Opens the repository containing `path`, searching upward like git does.
+    public static func discover(from path: String) throws(GitError) -> Repository {
+        try open(path, flags: 0, operation: "discover repository from \(path)")
+    }
+
+    private static func open(_ path: String, flags: UInt32, operation: String) throws(GitError) -> Repository {
+        LibGit2.ensureInitialized()
+        var handle: OpaquePointer?
+        try LibGit2.check(git_repository_open_ext(&handle, path, flags, nil), operation)
+        return Repository(handle: handle!)
+    }
+
+    /// Creates a new repository at `path` (making folders as needed) whose HEAD names `initialBranch`.
+    public static func create(at path: String, bare: Bool, initialBranch: String = "main") throws(GitError) -> Repository {
+        LibGit2.ensureInitialized()
+        let operation = "create \(bare ? "bare " : "")repository \(path)"
+        var options = git_repository_init_options()
+        try LibGit2.check(
+            git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)), operation)
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
+        if bare {
+            options.flags |= GIT_REPOSITORY_INIT_BARE.rawValue
+        }
+        var handle: OpaquePointer?
+        let result = initialBranch.withCString { branch in
+            options.initial_head = branch
+            return git_repository_init_ext(&handle, path, &options)
+        }
+        try LibGit2.check(result, operation)
+        return Repository(handle: handle!)
+    }
+
+    /// Whether the repository has no working tree.
+    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
+
+    /// The working tree's absolute path without a trailing slash; nil when bare.
+    public var workingDirectory: String? {
+        String(optionalCString: git_repository_workdir(handle)).map(Self.trimmingSlash)
+    }
+
+    /// The git folder's absolute path without a trailing slash.
+    public var gitDirectory: String {
+        Self.trimmingSlash(String(optionalCString: git_repository_path(handle)) ?? "")
+    }
+
+    private static func trimmingSlash(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+}
