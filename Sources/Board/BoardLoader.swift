@@ -1,0 +1,338 @@
+import Dispatch
+import Foundation
+import Git
+
+/// Parsed tickets keyed by the id of their folder's tree: a folder that did not change is not parsed again.
+/// Derived and disposable. Safe to share between threads.
+public final class TicketCache: @unchecked Sendable {
+    private var records: [ObjectID: TicketRecord] = [:]
+    private let lock = NSLock()
+
+    /// An empty cache.
+    public init() {}
+
+    /// The record cached for a folder tree.
+    public func record(for tree: ObjectID) -> TicketRecord? {
+        lock.withLock { records[tree] }
+    }
+
+    /// Remembers a record by its folder tree.
+    public func store(_ record: TicketRecord) {
+        guard let tree = record.treeID else { return }
+        lock.withLock { records[tree] = record }
+    }
+
+    /// The number of cached records.
+    public var count: Int { lock.withLock { records.count } }
+}
+
+/// Loads board snapshots.
+public enum BoardLoader {
+    /// What to load besides the active tickets.
+    public struct Options: Sendable {
+        /// Parse archived tickets too (their ids are always listed).
+        public var includeArchived: Bool = false
+        /// Parse tickets at all; when false only the configuration and the id listing load (for writes that
+        /// need to know which ids exist but not what every ticket says).
+        public var parseTickets: Bool = true
+        /// Size and depth limits for every file.
+        public var limits: YAMLLimits = .init()
+        /// Options with defaults.
+        public init(includeArchived: Bool = false, parseTickets: Bool = true) {
+            self.includeArchived = includeArchived
+            self.parseTickets = parseTickets
+        }
+
+        /// Configuration and the id listing only.
+        public static let listing = Options(parseTickets: false)
+    }
+
+    /// Loads the board at `location` from the tree of `commit` (the watcher's view).
+    public static func load(repository: Repository, commit: ObjectID, location: BoardLocation,
+                            options: Options = .init(), cache: TicketCache? = nil) throws(GitError) -> BoardSnapshot {
+        let tree = try repository.commit(commit).tree
+        var snapshot = load(from: TreeSource(repository: repository, root: tree), location: location,
+                            options: options, cache: cache)
+        snapshot.commit = commit
+        return snapshot
+    }
+
+    /// Loads the board at `location` from `source`. Never throws: whatever cannot be read is a diagnostic.
+    public static func load(from source: some BoardSource, location: BoardLocation,
+                            options: Options = .init(), cache: TicketCache? = nil) -> BoardSnapshot {
+        let config = BoardConfig.load(from: source, location: location, limits: options.limits)
+        var layout: [Diagnostic] = []
+        var folders: [(entry: SourceEntry, archived: Bool)] = []
+
+        // Board folder: only known files and folders.
+        let known = Set(BoardFile.allCases.map(\.rawValue) + ["tickets", "archive", "templates", "schemas"])
+        for entry in (try? source.entries(in: location.directory)) ?? [] where !known.contains(entry.name) {
+            layout.append(Diagnostic("unexpected \(entry.kind == .folder ? "folder" : "file") in the board; mission ignores it",
+                                     at: SourceLocation(file: entry.path, line: 1, column: 1), severity: .warning))
+        }
+
+        do {
+            for entry in try source.entries(in: location.ticketsFolder) ?? [] {
+                if entry.kind == .folder {
+                    folders.append((entry, false))
+                } else {
+                    layout.append(Diagnostic(
+                        "unexpected file in tickets/: every ticket is a folder holding a ticket.yaml",
+                        at: SourceLocation(file: entry.path, line: 1, column: 1)))
+                }
+            }
+        } catch {
+            layout.append(Diagnostic("cannot read tickets/: \(error)",
+                                     at: SourceLocation(file: location.ticketsFolder, line: 1, column: 1)))
+        }
+
+        // Archive: archive/YYYY/MM/ID. Ids are always listed; tickets are parsed only when asked.
+        var archived: [String: String] = [:]
+        for (year, month, entry) in archiveFolders(source, location: location, diagnostics: &layout) {
+            _ = (year, month)
+            if let earlier = archived[entry.name] {
+                layout.append(Diagnostic("ticket \(entry.name) is archived twice (also at \(earlier))",
+                                         at: SourceLocation(file: entry.path, line: 1, column: 1)))
+            }
+            archived[entry.name] = entry.path
+            if options.includeArchived { folders.append((entry, true)) }
+        }
+
+        let records = options.parseTickets
+            ? loadTickets(folders, from: source, limits: options.limits, cache: cache)
+            : folders.map { TicketRecord(unparsed: $0.entry, archived: $0.archived) }
+        var snapshot = BoardSnapshot(location: location, commit: nil, config: config, tickets: records,
+                                     archivedFolders: archived, layoutDiagnostics: layout)
+        BoardValidator.validate(&snapshot)
+        return snapshot
+    }
+
+    /// Reads and parses one ticket folder.
+    public static func loadTicket(folder: SourceEntry, archived: Bool, from source: some BoardSource,
+                                  limits: YAMLLimits = .init(), cache: TicketCache? = nil) -> TicketRecord {
+        loadTickets([(folder, archived)], from: source, limits: limits, cache: cache)[0]
+    }
+
+    private static func archiveFolders(_ source: some BoardSource, location: BoardLocation,
+                                       diagnostics: inout [Diagnostic]) -> [(Int, Int, SourceEntry)] {
+        var result: [(Int, Int, SourceEntry)] = []
+        for year in (try? source.entries(in: location.archiveFolder)) ?? [] {
+            guard year.kind == .folder, let y = Int(year.name), year.name.count == 4 else {
+                diagnostics.append(Diagnostic("unexpected entry in archive/: expected YYYY/MM/ID folders",
+                                              at: SourceLocation(file: year.path, line: 1, column: 1), severity: .warning))
+                continue
+            }
+            for month in (try? source.entries(in: year.path)) ?? [] {
+                guard month.kind == .folder, let m = Int(month.name), month.name.count == 2, (1...12).contains(m) else {
+                    diagnostics.append(Diagnostic("unexpected entry in archive/\(year.name)/: expected MM folders",
+                                                  at: SourceLocation(file: month.path, line: 1, column: 1), severity: .warning))
+                    continue
+                }
+                for ticket in (try? source.entries(in: month.path)) ?? [] where ticket.kind == .folder {
+                    result.append((y, m, ticket))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Reads every folder's files serially (the repository is confined to this thread), then parses in parallel.
+    private static func loadTickets(_ folders: [(entry: SourceEntry, archived: Bool)], from source: some BoardSource,
+                                    limits: YAMLLimits, cache: TicketCache?) -> [TicketRecord] {
+        var results = [TicketRecord?](repeating: nil, count: folders.count)
+        var pending: [(index: Int, files: FolderFiles)] = []
+        for (index, folder) in folders.enumerated() {
+            if let tree = folder.entry.id, var cached = cache?.record(for: tree) {
+                cached.folder = folder.entry.path
+                cached.archived = folder.archived
+                results[index] = cached
+                continue
+            }
+            pending.append((index, FolderFiles.read(folder.entry, archived: folder.archived, from: source, limits: limits)))
+        }
+        let parsed = UnsafeResults(count: pending.count)
+        let inputs = pending.map(\.files)
+        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, inputs.count / 64))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < inputs.count {
+                parsed.set(index, TicketParser.parse(inputs[index], limits: limits))
+                index += workers
+            }
+        }
+        for (slot, item) in pending.enumerated() {
+            let record = parsed.get(slot)
+            cache?.store(record)
+            results[item.index] = record
+        }
+        return results.compactMap { $0 }
+    }
+}
+
+/// A fixed-size result buffer written by disjoint indices from concurrent workers.
+private final class UnsafeResults: @unchecked Sendable {
+    private var storage: [TicketRecord?]
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ record: TicketRecord) { storage.withUnsafeMutableBufferPointer { $0[index] = record } }
+    func get(_ index: Int) -> TicketRecord { storage[index]! }
+}
+
+/// The raw files of one ticket folder, read but not parsed.
+struct FolderFiles: Sendable {
+    var id: String
+    var folder: String
+    var archived: Bool
+    var treeID: ObjectID?
+    var spec: Result<[UInt8], Diagnostic>?
+    var status: Result<[UInt8], Diagnostic>?
+    var evidence: [String] = []
+    var notes: [String] = []
+    var diagnostics: [Diagnostic] = []
+
+    /// Reads the folder's listing and its two YAML files; never throws.
+    static func read(_ entry: SourceEntry, archived: Bool, from source: some BoardSource, limits: YAMLLimits) -> FolderFiles {
+        var files = FolderFiles(id: entry.name, folder: entry.path, archived: archived, treeID: entry.id)
+        let entries: [SourceEntry]
+        do {
+            if let id = entry.id, let tree = source as? TreeSource {
+                entries = try tree.entries(ofTree: id, at: entry.path)
+            } else {
+                entries = try source.entries(in: entry.path) ?? []
+            }
+        } catch {
+            files.diagnostics.append(Diagnostic("cannot read the ticket folder: \(error)",
+                                                at: SourceLocation(file: entry.path, line: 1, column: 1)))
+            return files
+        }
+        for item in entries {
+            let at = SourceLocation(file: item.path, line: 1, column: 1)
+            switch (item.name, item.kind) {
+            case (TicketFile.spec, .file):
+                files.spec = readBytes(item, from: source, limits: limits)
+            case (TicketFile.status, .file):
+                files.status = readBytes(item, from: source, limits: limits)
+            case (TicketFile.evidence, .folder):
+                for packet in (try? source.entries(in: item.path)) ?? [] {
+                    if packet.kind == .file, BoardNames.isEvidenceName(packet.name) {
+                        files.evidence.append(packet.name)
+                    } else {
+                        files.diagnostics.append(Diagnostic(
+                            "unexpected file in evidence/: packets are named NNNN-gate.yaml", at: SourceLocation(
+                                file: packet.path, line: 1, column: 1), severity: .warning))
+                    }
+                }
+            case (TicketFile.notes, .folder):
+                for note in (try? source.entries(in: item.path)) ?? [] {
+                    if note.kind == .file, BoardNames.isNoteName(note.name) {
+                        files.notes.append(note.name)
+                    } else {
+                        files.diagnostics.append(Diagnostic(
+                            "unexpected file in notes/: notes are named YYYYMMDDTHHMMSSZ-author.md", at: SourceLocation(
+                                file: note.path, line: 1, column: 1), severity: .warning))
+                    }
+                }
+            default:
+                files.diagnostics.append(Diagnostic("unexpected \(item.kind == .folder ? "folder" : "file") in a ticket folder; mission ignores it",
+                                                    at: at, severity: .warning))
+            }
+        }
+        files.evidence.sort()
+        files.notes.sort()
+        return files
+    }
+
+    private static func readBytes(_ entry: SourceEntry, from source: some BoardSource, limits: YAMLLimits) -> Result<[UInt8], Diagnostic> {
+        do {
+            let size = try source.size(of: entry)
+            if size > limits.maxBytes {
+                return .failure(Diagnostic(
+                    "file is \(ByteFormat.megabytes(size)); board files are limited to \(ByteFormat.megabytes(limits.maxBytes))",
+                    at: SourceLocation(file: entry.path, line: 1, column: 1)))
+            }
+            return .success(try source.read(entry))
+        } catch {
+            return .failure(Diagnostic("cannot read the file: \(error)", at: SourceLocation(file: entry.path, line: 1, column: 1)))
+        }
+    }
+}
+
+/// Names of files inside a ticket folder.
+public enum BoardNames {
+    /// `0001-implement.yaml`: four or more digits, a dash, a gate name.
+    public static func isEvidenceName(_ name: String) -> Bool {
+        guard name.hasSuffix(".yaml") else { return false }
+        let stem = name.dropLast(5)
+        guard let dash = stem.firstIndex(of: "-") else { return false }
+        let number = stem[..<dash], gate = stem[stem.index(after: dash)...]
+        return number.count >= 4 && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber)
+            && !gate.isEmpty && gate.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    /// `20261122T101500Z-elmar.md`, optionally with `-2` etc. after the author.
+    public static func isNoteName(_ name: String) -> Bool {
+        guard name.hasSuffix(".md"), name.count > 20 else { return false }
+        let chars = Array(name.dropLast(3))
+        let digits = chars[0..<8] + chars[9..<15]
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), chars[8] == "T", chars[15] == "Z", chars[16] == "-" else {
+            return false
+        }
+        let author = chars[17...]
+        return !author.isEmpty && author.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+}
+
+/// Turns a folder's raw files into a record. Pure.
+enum TicketParser {
+    static func parse(_ files: FolderFiles, limits: YAMLLimits) -> TicketRecord {
+        var record = TicketRecord(id: files.id, folder: files.folder, archived: files.archived, treeID: files.treeID,
+                                  spec: nil, status: nil, evidence: files.evidence, notes: files.notes,
+                                  diagnostics: files.diagnostics, locations: SpecLocations())
+        let specPath = "\(files.folder)/\(TicketFile.spec)"
+        if !TicketID.isValid(files.id) {
+            record.diagnostics.append(Diagnostic(
+                "'\(files.id)' is not a valid ticket id: use a prefix, a dash, and letters or digits, like MC-7K3Q",
+                at: SourceLocation(file: files.folder, line: 1, column: 1)))
+        }
+        switch files.spec {
+        case nil:
+            record.diagnostics.append(Diagnostic("missing ticket.yaml: every ticket folder needs one",
+                                                 at: SourceLocation(file: specPath, line: 1, column: 1)))
+        case .failure(let diagnostic)?:
+            record.diagnostics.append(diagnostic)
+        case .success(let bytes)?:
+            do {
+                let document = try YAMLDocument.parse(bytes, file: specPath, limits: limits)
+                let spec = try document.decode(Ticket.self)
+                record.locations = SpecLocations(
+                    id: document.location(of: [.key("id")]),
+                    workflow: spec.workflow.map { _ in document.location(of: [.key("workflow")]) },
+                    assignee: spec.assignee.map { _ in document.location(of: [.key("assignee")]) },
+                    profile: spec.profile.map { _ in document.location(of: [.key("profile")]) },
+                    parent: spec.parent.map { _ in document.location(of: [.key("parent")]) },
+                    blockedBy: spec.blockedBy.indices.map { document.location(of: [.key("blocked_by"), .index($0)]) },
+                    title: document.location(of: [.key("title")]))
+                if spec.id != files.id {
+                    record.diagnostics.append(Diagnostic(
+                        "id '\(spec.id)' does not match its folder '\(files.id)'", at: record.locations.id!,
+                        hint: "rename the folder or set id: \(files.id)"))
+                } else {
+                    record.spec = spec
+                }
+            } catch {
+                record.diagnostics.append(error)
+            }
+        }
+        if case .success(let bytes)? = files.status {
+            let statusPath = "\(files.folder)/\(TicketFile.status)"
+            do {
+                let document = try YAMLDocument.parse(bytes, file: statusPath, limits: limits)
+                record.status = try document.decode(TicketStatus.self)
+            } catch {
+                record.diagnostics.append(error)
+            }
+        } else if case .failure(let diagnostic)? = files.status {
+            record.diagnostics.append(diagnostic)
+        }
+        return record
+    }
+}

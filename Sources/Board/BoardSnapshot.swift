@@ -1,0 +1,113 @@
+import Foundation
+import Git
+
+/// The whole board at one moment: configuration, tickets and everything wrong with them.
+public struct BoardSnapshot: Sendable {
+    /// Where the board lives.
+    public var location: BoardLocation
+    /// The commit read, when read from git.
+    public var commit: ObjectID?
+    /// The configuration files.
+    public var config: BoardConfig
+    /// Loaded tickets, active ones and any archived ones asked for, sorted by id.
+    public var tickets: [TicketRecord]
+    /// Every archived ticket's folder by id, loaded or not.
+    public var archivedFolders: [String: String]
+    /// Problems with the board's layout (stray files, bad folder names).
+    public var layoutDiagnostics: [Diagnostic]
+    /// Problems found across tickets and files (dangling references, cycles, unknown names), by ticket id.
+    public var referenceDiagnostics: [String: [Diagnostic]]
+    /// Problems in the configuration found across files.
+    public var configReferenceDiagnostics: [Diagnostic]
+
+    private var indexByID: [String: Int]
+
+    /// A snapshot of the given parts; builds the id index.
+    public init(location: BoardLocation, commit: ObjectID?, config: BoardConfig, tickets: [TicketRecord],
+                archivedFolders: [String: String], layoutDiagnostics: [Diagnostic]) {
+        self.location = location
+        self.commit = commit
+        self.config = config
+        self.tickets = tickets.sorted { $0.id < $1.id }
+        self.archivedFolders = archivedFolders
+        self.layoutDiagnostics = layoutDiagnostics
+        self.referenceDiagnostics = [:]
+        self.configReferenceDiagnostics = []
+        self.indexByID = [:]
+        for (index, record) in self.tickets.enumerated() where indexByID[record.id] == nil {
+            indexByID[record.id] = index
+        }
+    }
+
+    /// The loaded ticket with this id.
+    public func ticket(_ id: String) -> TicketRecord? {
+        indexByID[id].map { tickets[$0] }
+    }
+
+    /// Whether a ticket with this id exists, active or archived.
+    public func contains(_ id: String) -> Bool {
+        indexByID[id] != nil || archivedFolders[id] != nil
+    }
+
+    /// Every id on the board, active and archived.
+    public var allIDs: Set<String> {
+        Set(tickets.map(\.id)).union(archivedFolders.keys)
+    }
+
+    /// Every problem with one ticket: its own files and its references.
+    public func diagnostics(for id: String) -> [Diagnostic] {
+        (ticket(id)?.diagnostics ?? []) + (referenceDiagnostics[id] ?? [])
+    }
+
+    /// Every problem on the board, in file order.
+    public var allDiagnostics: [Diagnostic] {
+        var all = config.diagnostics + configReferenceDiagnostics + layoutDiagnostics
+        for record in tickets {
+            all += record.diagnostics
+            all += referenceDiagnostics[record.id] ?? []
+        }
+        return all.sorted {
+            ($0.location.file, $0.location.line, $0.location.column) < ($1.location.file, $1.location.line, $1.location.column)
+        }
+    }
+
+    /// Whether any problem is an error (warnings do not count).
+    public var hasErrors: Bool { allDiagnostics.contains { $0.severity == .error } }
+}
+
+extension BoardSnapshot {
+    /// Adds `record`, or replaces the loaded ticket with its id.
+    public mutating func upsert(_ record: TicketRecord) {
+        if let index = indexByID[record.id] {
+            tickets[index] = record
+        } else {
+            tickets.append(record)
+            tickets.sort { $0.id < $1.id }
+            indexByID = [:]
+            for (index, record) in tickets.enumerated() where indexByID[record.id] == nil {
+                indexByID[record.id] = index
+            }
+        }
+    }
+
+    /// Runs the cross-file checks again after records changed.
+    public mutating func revalidate() {
+        BoardValidator.validate(&self)
+    }
+
+    /// Every problem the board would have with `bytes` as the ticket.yaml of ticket `id` in `folder`:
+    /// its own errors and its references to the rest of the board. Used to refuse a bad spec before committing it.
+    public func checking(spec bytes: [UInt8], id: String, folder: String) -> [Diagnostic] {
+        let existing = ticket(id)
+        var files = FolderFiles(id: id, folder: folder, archived: false, treeID: nil)
+        files.spec = .success(bytes)
+        var record = TicketParser.parse(files, limits: .init())
+        record.status = existing?.status
+        record.evidence = existing?.evidence ?? []
+        record.notes = existing?.notes ?? []
+        var copy = self
+        copy.upsert(record)
+        copy.revalidate()
+        return copy.diagnostics(for: id)
+    }
+}

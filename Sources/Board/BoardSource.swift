@@ -1,0 +1,129 @@
+import Foundation
+import Git
+
+/// One entry of a folder in a board source.
+public struct SourceEntry: Sendable, Hashable {
+    /// What the entry is.
+    public enum Kind: Sendable, Hashable { case file, folder, other }
+    /// The entry's name.
+    public let name: String
+    /// Its path relative to the repository root.
+    public let path: String
+    /// File, folder or something else (a link, a submodule).
+    public let kind: Kind
+    /// The object id (tree or blob) when read from git; nil from a working directory.
+    public let id: ObjectID?
+}
+
+/// Where a board is read from: a commit's tree (the watcher's view) or a working directory (the editor's view).
+/// The seam has exactly these two implementations.
+public protocol BoardSource {
+    /// The entries of `folder`, or nil when it does not exist.
+    func entries(in folder: String) throws -> [SourceEntry]?
+    /// The size of a file in bytes, without reading it.
+    func size(of entry: SourceEntry) throws -> Int
+    /// The bytes of a file.
+    func read(_ entry: SourceEntry) throws -> [UInt8]
+}
+
+extension BoardSource {
+    /// The entry at `path`, or nil.
+    public func entry(at path: String) throws -> SourceEntry? {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        return try entries(in: folder)?.first { $0.name == name }
+    }
+}
+
+/// A board read from a git tree. Confine to one thread: it uses the repository.
+public struct TreeSource: BoardSource {
+    /// The repository.
+    public let repository: Repository
+    /// The root tree of the commit being read.
+    public let root: ObjectID
+
+    /// A source over `root` in `repository`.
+    public init(repository: Repository, root: ObjectID) {
+        self.repository = repository
+        self.root = root
+    }
+
+    /// The entries of `folder` in the tree.
+    public func entries(in folder: String) throws -> [SourceEntry]? {
+        let treeID: ObjectID
+        if folder.isEmpty {
+            treeID = root
+        } else {
+            guard let entry = try repository.entry(at: folder, in: root), entry.kind == .tree else { return nil }
+            treeID = entry.id
+        }
+        return try entries(ofTree: treeID, at: folder)
+    }
+
+    /// The entries of a tree known by id, at `folder`.
+    public func entries(ofTree treeID: ObjectID, at folder: String) throws -> [SourceEntry] {
+        try repository.treeEntries(treeID).map { entry in
+            let kind: SourceEntry.Kind = switch entry.kind {
+            case .tree: .folder
+            case .blob, .executable: .file
+            case .link, .submodule: .other
+            }
+            return SourceEntry(name: entry.name, path: folder.isEmpty ? entry.name : "\(folder)/\(entry.name)",
+                               kind: kind, id: entry.id)
+        }
+    }
+
+    /// The blob's size.
+    public func size(of entry: SourceEntry) throws -> Int {
+        guard let id = entry.id else { return 0 }
+        return try repository.blobSize(id)
+    }
+
+    /// The blob's bytes.
+    public func read(_ entry: SourceEntry) throws -> [UInt8] {
+        guard let id = entry.id else { return [] }
+        return try repository.blob(id)
+    }
+}
+
+/// A board read from files on disk.
+public struct DirectorySource: BoardSource {
+    /// The repository's working directory (absolute).
+    public let root: String
+
+    /// A source over the files under `root`.
+    public init(root: String) { self.root = root }
+
+    /// The entries of `folder` on disk, sorted by name.
+    public func entries(in folder: String) throws -> [SourceEntry]? {
+        let absolute = folder.isEmpty ? root : "\(root)/\(folder)"
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return nil
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: absolute).sorted().map { name in
+            let path = folder.isEmpty ? name : "\(folder)/\(name)"
+            let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/\(path)")
+            let kind: SourceEntry.Kind = switch attributes[.type] as? FileAttributeType {
+            case .typeDirectory?: .folder
+            case .typeRegular?: .file
+            default: .other
+            }
+            return SourceEntry(name: name, path: path, kind: kind, id: nil)
+        }
+    }
+
+    /// The file's size on disk.
+    public func size(of entry: SourceEntry) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/\(entry.path)")
+        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// The file's bytes.
+    public func read(_ entry: SourceEntry) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: "\(root)/\(entry.path)") else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: "\(root)/\(entry.path)"])
+        }
+        return [UInt8](data)
+    }
+}

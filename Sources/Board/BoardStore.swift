@@ -1,0 +1,142 @@
+import Foundation
+import Git
+
+/// A change to one file of the board.
+public enum FileChange: Sendable, Hashable {
+    /// Write these bytes at the path (repository-relative).
+    case write(path: String, bytes: [UInt8])
+    /// Copy an existing blob to the path (moves keep their blob).
+    case copy(path: String, blob: ObjectID)
+    /// Remove the file at the path.
+    case remove(path: String)
+}
+
+/// The result of a board commit.
+public struct BoardCommit: Sendable {
+    /// The new commit.
+    public let id: ObjectID
+    /// The commit it was made on.
+    public let parent: ObjectID?
+    /// Attempts it took (more than one when another writer won a race).
+    public let attempts: Int
+}
+
+/// Reads and writes a board on its branch. Every write is a commit made from trees (never from the working
+/// tree) and moved onto the branch with compare-and-swap; in a checkout of that branch the index and working
+/// files follow. Confine to one thread: it holds the repository.
+public final class BoardStore {
+    /// The repository.
+    public let repository: Repository
+    /// Where the board is.
+    public let location: BoardLocation
+    /// Parsed tickets by folder tree, shared by every load of this store.
+    public let cache: TicketCache
+
+    /// A store over `location` in `repository`.
+    public init(repository: Repository, location: BoardLocation, cache: TicketCache = TicketCache()) {
+        self.repository = repository
+        self.location = location
+        self.cache = cache
+    }
+
+    /// The branch's commit, or nil when the branch has no commits yet.
+    public func tip() throws(GitError) -> ObjectID? {
+        try repository.referenceTarget(location.branch)
+    }
+
+    /// The board at the branch's tip (empty when the branch has no commits).
+    public func snapshot(_ options: BoardLoader.Options = .init()) throws(GitError) -> BoardSnapshot {
+        guard let tip = try tip() else {
+            let empty = try repository.emptyTree()
+            return BoardLoader.load(from: TreeSource(repository: repository, root: empty), location: location,
+                                    options: options, cache: cache)
+        }
+        return try BoardLoader.load(repository: repository, commit: tip, location: location, options: options, cache: cache)
+    }
+
+    /// `snapshot` with the tickets `ids` read and parsed (when they exist and are not yet), and the
+    /// cross-file checks run again, so their references and diagnostics are complete.
+    public func parsing(_ ids: [String], in snapshot: BoardSnapshot) throws(GitError) -> BoardSnapshot {
+        var result = snapshot
+        let source: TreeSource
+        if let commit = snapshot.commit {
+            source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
+        } else {
+            source = TreeSource(repository: repository, root: try repository.emptyTree())
+        }
+        var changed = false
+        for id in ids {
+            let existing = snapshot.ticket(id)
+            if existing?.isParsed == true { continue }
+            let folder = existing?.folder ?? snapshot.archivedFolders[id]
+            guard let folder, let entry = try? source.entry(at: folder), entry.kind == .folder else { continue }
+            result.upsert(BoardLoader.loadTicket(folder: entry, archived: existing?.archived ?? true, from: source, cache: cache))
+            changed = true
+        }
+        if changed { result.revalidate() }
+        return result
+    }
+
+    /// The identity that signs commits: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL` when set, else git config.
+    public func identity(at date: Date = Date()) throws(GitError) -> Signature {
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["GIT_AUTHOR_NAME"], let email = environment["GIT_AUTHOR_EMAIL"] {
+            return Signature(name: name, email: email, date: date,
+                             timeZoneOffsetMinutes: TimeZone.current.secondsFromGMT(for: date) / 60)
+        }
+        return try repository.defaultSignature(at: date)
+    }
+
+    /// Commits the changes `make` computes from the current board, with compare-and-swap on the branch.
+    /// When another writer moves the branch first, the board is read again and `make` runs again, so the
+    /// change is re-applied to what is there now. `make` may throw to give up.
+    @discardableResult
+    public func commit(message: String, trailers: [Trailer] = [], loading options: BoardLoader.Options = .listing,
+                       maxAttempts: Int = 8, _ make: (BoardSnapshot) throws -> [FileChange]) throws -> BoardCommit {
+        let signature = try identity()
+        var attempt = 0
+        while true {
+            attempt += 1
+            let parent = try tip()
+            let snapshot = try snapshot(options)
+            let changes = try make(snapshot)
+            var baseTree: ObjectID?
+            if let parent { baseTree = try repository.commit(parent).tree }
+            var edits: [TreeEdit] = []
+            for change in changes {
+                switch change {
+                case .write(let path, let bytes):
+                    edits.append(.write(path: path, blob: try repository.writeBlob(bytes)))
+                case .copy(let path, let blob):
+                    edits.append(.write(path: path, blob: blob))
+                case .remove(let path):
+                    edits.append(.remove(path: path))
+                }
+            }
+            let tree = try repository.updateTree(baseTree, applying: edits)
+            let text = CommitMessage.compose(message, trailers: trailers)
+            let id = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
+                                                 committer: signature, message: text)
+            do {
+                try repository.advanceBranch(location.branch, from: parent, to: id,
+                                             logMessage: "mission: \(message.split(separator: "\n").first ?? "")")
+                return BoardCommit(id: id, parent: parent, attempts: attempt)
+            } catch {
+                // Someone else committed first: read again and re-apply.
+                guard error.code == .referenceMoved, attempt < maxAttempts else { throw error }
+            }
+        }
+    }
+}
+
+/// Commit messages with trailers.
+public enum CommitMessage {
+    /// `subject` (and body), a blank line, then `Key: value` trailers.
+    public static func compose(_ message: String, trailers: [Trailer]) -> String {
+        var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trailers.isEmpty {
+            text += "\n\n" + trailers.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
+        }
+        return text + "\n"
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+
+/// Checks that span files: references between tickets, dependency cycles, names that must exist in the
+/// configuration. Each problem is located at the value that is wrong.
+enum BoardValidator {
+    static func validate(_ snapshot: inout BoardSnapshot) {
+        snapshot.configReferenceDiagnostics = validateConfig(snapshot.config)
+        var problems: [String: [Diagnostic]] = [:]
+        let config = snapshot.config
+        let loadedWorkflows = config.documents[.workflows] != nil
+        let loadedRoles = config.documents[.roles] != nil
+        let loadedRuntimes = config.documents[.runtimes] != nil
+        var seen: [String: String] = [:]
+
+        for record in snapshot.tickets {
+            if let other = seen[record.id] {
+                problems[record.id, default: []].append(Diagnostic(
+                    "duplicate ticket id \(record.id): also at \(other)", at: SourceLocation(file: record.folder, line: 1, column: 1)))
+            }
+            seen[record.id] = record.folder
+            if !record.archived, let archivedAt = snapshot.archivedFolders[record.id] {
+                problems[record.id, default: []].append(Diagnostic(
+                    "duplicate ticket id \(record.id): also archived at \(archivedAt)",
+                    at: SourceLocation(file: record.folder, line: 1, column: 1)))
+            }
+            guard let spec = record.spec else { continue }
+            let at = record.locations
+            func add(_ message: String, _ location: SourceLocation?, hint: String? = nil) {
+                problems[record.id, default: []].append(Diagnostic(
+                    message, at: location ?? SourceLocation(file: record.specPath, line: 1, column: 1), hint: hint))
+            }
+            if spec.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                add("title must not be empty", at.title)
+            }
+            if let workflow = spec.workflow, loadedWorkflows, config.workflows.workflows[workflow] == nil {
+                add("unknown workflow '\(workflow)'", at.workflow,
+                    hint: suggestion(workflow, among: config.workflows.workflows.keys))
+            }
+            if let assignee = spec.assignee, loadedRoles, config.roles.roles[assignee] == nil {
+                add("unknown role '\(assignee)' in assignee", at.assignee,
+                    hint: suggestion(assignee, among: config.roles.roles.keys))
+            }
+            if let profile = spec.profile, loadedRuntimes, config.runtimes.profiles[profile] == nil {
+                add("unknown runtime profile '\(profile)'", at.profile,
+                    hint: suggestion(profile, among: config.runtimes.profiles.keys))
+            }
+            if let parent = spec.parent {
+                if parent == record.id {
+                    add("a ticket cannot be its own parent", at.parent)
+                } else if !snapshot.contains(parent) {
+                    add("parent \(parent) does not exist", at.parent, hint: suggestion(parent, among: snapshot.allIDs))
+                }
+            }
+            var listed: Set<String> = []
+            for (index, blocker) in spec.blockedBy.enumerated() {
+                let location = index < at.blockedBy.count ? at.blockedBy[index] : nil
+                if blocker == record.id {
+                    add("a ticket cannot be blocked by itself", location)
+                } else if !snapshot.contains(blocker) {
+                    add("blocked_by names \(blocker), which does not exist", location,
+                        hint: suggestion(blocker, among: snapshot.allIDs))
+                } else if !listed.insert(blocker).inserted {
+                    add("\(blocker) is listed twice in blocked_by", location)
+                }
+            }
+        }
+
+        for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.blockedBy ?? [] }, kind: "dependency cycle",
+                                       location: { record, index in
+                                           index < record.locations.blockedBy.count ? record.locations.blockedBy[index] : nil
+                                       }) {
+            problems[id, default: []].append(diagnostic)
+        }
+        for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.parent.map { [$0] } ?? [] }, kind: "parent cycle",
+                                       location: { record, _ in record.locations.parent }) {
+            problems[id, default: []].append(diagnostic)
+        }
+        snapshot.referenceDiagnostics = problems
+    }
+
+    /// Every cycle through `edges`, reported on each ticket in it at the edge that closes the loop.
+    private static func cycles(in snapshot: BoardSnapshot, edges: (TicketRecord) -> [String], kind: String,
+                               location: (TicketRecord, Int) -> SourceLocation?) -> [(String, Diagnostic)] {
+        enum Mark { case visiting, done }
+        var marks: [String: Mark] = [:]
+        var stack: [String] = []
+        var found: [(String, Diagnostic)] = []
+        var reported: Set<String> = []
+
+        func visit(_ id: String) {
+            marks[id] = .visiting
+            stack.append(id)
+            if let record = snapshot.ticket(id) {
+                for (index, next) in edges(record).enumerated() where snapshot.ticket(next) != nil {
+                    switch marks[next] {
+                    case .visiting?:
+                        let loop = Array(stack[stack.lastIndex(of: next)!...]) + [next]
+                        let text = loop.joined(separator: " -> ")
+                        for member in loop.dropLast() where reported.insert(member).inserted {
+                            guard let memberRecord = snapshot.ticket(member) else { continue }
+                            let successor = loop[loop.firstIndex(of: member)! + 1]
+                            let edgeIndex = edges(memberRecord).firstIndex(of: successor) ?? index
+                            found.append((member, Diagnostic(
+                                "\(kind): \(text)",
+                                at: location(memberRecord, edgeIndex)
+                                    ?? SourceLocation(file: memberRecord.specPath, line: 1, column: 1))))
+                        }
+                    case nil:
+                        visit(next)
+                    case .done?:
+                        break
+                    }
+                }
+            }
+            stack.removeLast()
+            marks[id] = .done
+        }
+        for record in snapshot.tickets where marks[record.id] == nil {
+            visit(record.id)
+        }
+        return found
+    }
+
+    private static func suggestion(_ word: String, among names: some Sequence<String>) -> String? {
+        Suggest.closest(to: word, in: Array(names)).map { "did you mean '\($0)'?" }
+    }
+
+    // MARK: Configuration
+
+    static func validateConfig(_ config: BoardConfig) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        func add(_ file: BoardFile, _ path: [YAMLPath], _ message: String, hint: String? = nil) {
+            let location = config.documents[file]?.location(of: path) ?? SourceLocation(file: file.rawValue, line: 1, column: 1)
+            problems.append(Diagnostic(message, at: location, hint: hint))
+        }
+        let settings = config.settings
+        let hasRoles = config.documents[.roles] != nil
+        let hasRuntimes = config.documents[.runtimes] != nil
+        let hasWorkflows = config.documents[.workflows] != nil
+
+        if config.documents[.settings] != nil {
+            if !TicketID.isValid("\(settings.prefix)-0") || settings.prefix.contains("-") {
+                add(.settings, [.key("prefix")], "prefix must be letters and digits, starting with a letter, like MC")
+            }
+            if !(1...16).contains(settings.idLength) {
+                add(.settings, [.key("id_length")], "id_length must be between 1 and 16")
+            }
+            if settings.limits.maxWorkers < 1 {
+                add(.settings, [.key("limits"), .key("max_workers")], "max_workers must be at least 1")
+            }
+            if settings.retry.maxRetries < 0 {
+                add(.settings, [.key("retry"), .key("max_retries")], "max_retries must not be negative")
+            }
+            if settings.retry.circuitBreaker < 1 {
+                add(.settings, [.key("retry"), .key("circuit_breaker")], "circuit_breaker must be at least 1")
+            }
+            if let workflow = settings.defaultWorkflow, hasWorkflows, config.workflows.workflows[workflow] == nil {
+                add(.settings, [.key("default_workflow")], "unknown workflow '\(workflow)'",
+                    hint: suggestion(workflow, among: config.workflows.workflows.keys))
+            }
+            if let role = settings.defaultAssignee, hasRoles, config.roles.roles[role] == nil {
+                add(.settings, [.key("default_assignee")], "unknown role '\(role)'",
+                    hint: suggestion(role, among: config.roles.roles.keys))
+            }
+        }
+
+        for (name, profile) in config.runtimes.profiles.sorted(by: { $0.key < $1.key }) {
+            if !knownHarnesses.contains(profile.harness) {
+                add(.runtimes, [.key("profiles"), .key(name), .key("harness")],
+                    "unknown harness '\(profile.harness)'; known: \(knownHarnesses.joined(separator: ", "))",
+                    hint: suggestion(profile.harness, among: knownHarnesses))
+            }
+            if profile.command.isEmpty {
+                add(.runtimes, [.key("profiles"), .key(name), .key("command")], "command must name an executable")
+            }
+            if profile.harness == "ssh", profile.host == nil {
+                add(.runtimes, [.key("profiles"), .key(name)], "an ssh profile needs a host")
+            }
+        }
+
+        for (name, role) in config.roles.roles.sorted(by: { $0.key < $1.key }) {
+            if role.profiles.isEmpty {
+                add(.roles, [.key("roles"), .key(name), .key("profiles")], "role '\(name)' needs at least one profile")
+            }
+            for (index, profile) in role.profiles.enumerated() where hasRuntimes && config.runtimes.profiles[profile] == nil {
+                add(.roles, [.key("roles"), .key(name), .key("profiles"), .index(index)],
+                    "unknown runtime profile '\(profile)'", hint: suggestion(profile, among: config.runtimes.profiles.keys))
+            }
+        }
+
+        for (name, workflow) in config.workflows.workflows.sorted(by: { $0.key < $1.key }) {
+            let base: [YAMLPath] = [.key("workflows"), .key(name)]
+            if workflow.gates.isEmpty {
+                add(.workflows, base + [.key("gates")], "workflow '\(name)' needs at least one gate")
+            }
+            if workflow.maxRounds < 1 {
+                add(.workflows, base + [.key("max_rounds")], "max_rounds must be at least 1")
+            }
+            var gateNames: Set<String> = []
+            let allGateNames = Set(workflow.gates.map(\.name))
+            for (index, gate) in workflow.gates.enumerated() {
+                let path = base + [.key("gates"), .index(index)]
+                if !gateNames.insert(gate.name).inserted {
+                    add(.workflows, path + [.key("name")], "gate name '\(gate.name)' is used twice in workflow '\(name)'")
+                }
+                switch gate.kind {
+                case nil:
+                    add(.workflows, path, "gate '\(gate.name)' must have exactly one of role, check or human")
+                case .agent(let role)?:
+                    if hasRoles, config.roles.roles[role] == nil {
+                        add(.workflows, path + [.key("role")], "unknown role '\(role)'",
+                            hint: suggestion(role, among: config.roles.roles.keys))
+                    }
+                case .check(let command)?:
+                    if command.trimmingCharacters(in: .whitespaces).isEmpty {
+                        add(.workflows, path + [.key("check")], "check command must not be empty")
+                    }
+                case .human(let group)?:
+                    if settings.approvers[group] == nil {
+                        add(.workflows, path + [.key("human")],
+                            "no approver group '\(group)' in mission.yaml approvers",
+                            hint: suggestion(group, among: settings.approvers.keys))
+                    }
+                }
+                if let target = gate.onFail, !allGateNames.contains(target) {
+                    add(.workflows, path + [.key("on_fail")], "on_fail names gate '\(target)', which is not in workflow '\(name)'",
+                        hint: suggestion(target, among: allGateNames))
+                }
+                if let rounds = gate.maxRounds, rounds < 1 {
+                    add(.workflows, path + [.key("max_rounds")], "max_rounds must be at least 1")
+                }
+            }
+        }
+
+        for (name, job) in config.schedule.jobs.sorted(by: { $0.key < $1.key }) {
+            if let problem = Cron.problem(in: job.cron) {
+                add(.schedule, [.key("jobs"), .key(name), .key("cron")], problem)
+            }
+            if let workflow = job.workflow, hasWorkflows, config.workflows.workflows[workflow] == nil {
+                add(.schedule, [.key("jobs"), .key(name), .key("workflow")], "unknown workflow '\(workflow)'",
+                    hint: suggestion(workflow, among: config.workflows.workflows.keys))
+            }
+            if let role = job.assignee, hasRoles, config.roles.roles[role] == nil {
+                add(.schedule, [.key("jobs"), .key(name), .key("assignee")], "unknown role '\(role)'",
+                    hint: suggestion(role, among: config.roles.roles.keys))
+            }
+        }
+        return problems
+    }
+}
+
+/// Cron expressions: five fields, minute hour day-of-month month day-of-week.
+public enum Cron {
+    private static let ranges = [(0, 59, "minute"), (0, 23, "hour"), (1, 31, "day of month"), (1, 12, "month"), (0, 7, "day of week")]
+
+    /// What is wrong with `expression`, or nil when it is a valid five-field cron expression.
+    public static func problem(in expression: String) -> String? {
+        let fields = expression.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count == 5 else {
+            return "cron must have five fields (minute hour day-of-month month day-of-week), found \(fields.count)"
+        }
+        for (field, (low, high, name)) in zip(fields, ranges) {
+            for part in field.split(separator: ",", omittingEmptySubsequences: false) {
+                let pieces = part.split(separator: "/", omittingEmptySubsequences: false)
+                guard (1...2).contains(pieces.count) else { return "bad \(name) field '\(field)'" }
+                if pieces.count == 2, Int(pieces[1]).map({ $0 < 1 }) ?? true { return "bad step in \(name) field '\(field)'" }
+                if pieces[0] == "*" { continue }
+                let bounds = pieces[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+                guard (1...2).contains(bounds.count), bounds.allSatisfy({ $0 != nil }) else {
+                    return "bad \(name) field '\(field)'"
+                }
+                let values = bounds.compactMap { $0 }
+                guard values.allSatisfy({ (low...high).contains($0) }) else {
+                    return "\(name) must be between \(low) and \(high) in '\(field)'"
+                }
+                if values.count == 2, values[0] > values[1] { return "bad range in \(name) field '\(field)'" }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+
+/// Board settings, `mission.yaml`.
+public struct BoardSettings: Sendable, Hashable, Codable {
+    /// The id prefix, e.g. `MC` for `MC-7K3Q`.
+    public var prefix: String
+    /// Minimum length of the random part of new ids; it grows with the board.
+    public var idLength: Int
+    /// Workflow for tickets that name none.
+    public var defaultWorkflow: String?
+    /// First role for tickets that name none.
+    public var defaultAssignee: String?
+    /// Concurrency limits.
+    public var limits: Limits
+    /// Retry policy.
+    public var retry: RetryPolicy
+    /// Approver groups: a human gate names a group; only its members may sign.
+    public var approvers: [String: [String]]
+    /// Closed tickets older than this are archived (by `mission archive` and the watcher).
+    public var archiveAfter: Interval?
+
+    /// The keys of `mission.yaml`.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case prefix
+        case idLength = "id_length"
+        case defaultWorkflow = "default_workflow"
+        case defaultAssignee = "default_assignee"
+        case limits, retry, approvers
+        case archiveAfter = "archive_after"
+    }
+
+    /// Concurrency limits of the board.
+    public struct Limits: Sendable, Hashable, Codable {
+        /// Sessions running at once on one watcher.
+        public var maxWorkers: Int
+
+        /// The keys of `limits`.
+        public enum CodingKeys: String, CodingKey, CaseIterable { case maxWorkers = "max_workers" }
+
+        /// Limits with a worker count.
+        public init(maxWorkers: Int = 2) { self.maxWorkers = maxWorkers }
+
+        /// Decodes `limits`, defaulting what is absent.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            maxWorkers = try c.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? 2
+        }
+    }
+
+    /// When failed sessions are retried, and when the circuit breaker stops them.
+    public struct RetryPolicy: Sendable, Hashable, Codable {
+        /// Safe retries of one gate before a person must look.
+        public var maxRetries: Int
+        /// Failures in a row with the same root cause that block the ticket.
+        public var circuitBreaker: Int
+
+        /// The keys of `retry`.
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxRetries = "max_retries", circuitBreaker = "circuit_breaker"
+        }
+
+        /// A retry policy.
+        public init(maxRetries: Int = 2, circuitBreaker: Int = 2) {
+            self.maxRetries = maxRetries
+            self.circuitBreaker = circuitBreaker
+        }
+
+        /// Decodes `retry`, defaulting what is absent.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            maxRetries = try c.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 2
+            circuitBreaker = try c.decodeIfPresent(Int.self, forKey: .circuitBreaker) ?? 2
+        }
+    }
+
+    /// Settings for a board with the given prefix.
+    public init(prefix: String = "MC", idLength: Int = 4, defaultWorkflow: String? = nil, defaultAssignee: String? = nil,
+                limits: Limits = .init(), retry: RetryPolicy = .init(), approvers: [String: [String]] = [:],
+                archiveAfter: Interval? = nil) {
+        self.prefix = prefix
+        self.idLength = idLength
+        self.defaultWorkflow = defaultWorkflow
+        self.defaultAssignee = defaultAssignee
+        self.limits = limits
+        self.retry = retry
+        self.approvers = approvers
+        self.archiveAfter = archiveAfter
+    }
+
+    /// Decodes `mission.yaml`; only `prefix` is required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prefix = try c.decode(String.self, forKey: .prefix)
+        idLength = try c.decodeIfPresent(Int.self, forKey: .idLength) ?? 4
+        defaultWorkflow = try c.decodeIfPresent(String.self, forKey: .defaultWorkflow)
+        defaultAssignee = try c.decodeIfPresent(String.self, forKey: .defaultAssignee)
+        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? .init()
+        retry = try c.decodeIfPresent(RetryPolicy.self, forKey: .retry) ?? .init()
+        approvers = try c.decodeIfPresent([String: [String]].self, forKey: .approvers) ?? [:]
+        archiveAfter = try c.decodeIfPresent(Interval.self, forKey: .archiveAfter)
+    }
+}
+
+/// A capability a runtime profile offers.
+public enum Capability: String, StrictEnum {
+    case tools, write, browser
+}
+
+/// How a profile's output is read.
+public enum OutputFormat: String, StrictEnum {
+    case lines, json
+}
+
+/// Limits a runtime session runs under.
+public struct SessionLimits: Sendable, Hashable, Codable {
+    /// Wall-clock time.
+    public var wall: Interval?
+    /// Time without output.
+    public var idle: Interval?
+    /// Output size.
+    public var output: ByteSize?
+    /// Sessions of this profile at once.
+    public var concurrency: Int?
+
+    /// The keys of `limits`.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case wall, idle, output, concurrency }
+}
+
+/// A runtime profile: one way to run an agent (an adapter's configuration).
+public struct RuntimeProfile: Sendable, Hashable, Codable {
+    /// The harness: `claude-code`, `codex`, `gemini`, `kimi`, `hermes`, `aider`, `script` or `ssh`.
+    public var harness: String
+    /// The argv template, an array (never a shell string).
+    public var command: [String]
+    /// Model provider.
+    public var provider: String?
+    /// Model.
+    public var model: String?
+    /// What the runtime can do.
+    public var capabilities: [Capability]
+    /// Environment variables passed through, by name; values are never recorded.
+    public var env: [String]
+    /// Session limits.
+    public var limits: SessionLimits?
+    /// How its output is read.
+    public var output: OutputFormat?
+    /// The host, for the `ssh` harness.
+    public var host: String?
+
+    /// The keys of a profile.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case harness, command, provider, model, capabilities, env, limits, output, host
+    }
+
+    /// Decodes a profile; `harness` and `command` are required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        harness = try c.decode(String.self, forKey: .harness)
+        command = try c.decode([String].self, forKey: .command)
+        provider = try c.decodeIfPresent(String.self, forKey: .provider)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        capabilities = try c.decodeIfPresent([Capability].self, forKey: .capabilities) ?? []
+        env = try c.decodeIfPresent([String].self, forKey: .env) ?? []
+        limits = try c.decodeIfPresent(SessionLimits.self, forKey: .limits)
+        output = try c.decodeIfPresent(OutputFormat.self, forKey: .output)
+        host = try c.decodeIfPresent(String.self, forKey: .host)
+    }
+}
+
+/// The harnesses Mission Control knows.
+public let knownHarnesses = ["claude-code", "codex", "gemini", "kimi", "hermes", "aider", "script", "ssh"]
+
+/// Runtime profiles, `runtimes.yaml`.
+public struct RuntimesFile: Sendable, Hashable, Codable {
+    /// Profiles by name.
+    public var profiles: [String: RuntimeProfile]
+
+    /// The keys of `runtimes.yaml`.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case profiles }
+}
+
+/// Whether a role may change code.
+public enum Permission: String, StrictEnum {
+    case read, write
+}
+
+/// A role: stable, whatever runtime serves it.
+public struct Role: Sendable, Hashable, Codable {
+    /// Profiles that may serve it, in fallback order.
+    public var profiles: [String]
+    /// Read or write.
+    public var permission: Permission
+    /// Evidence its packets must hold (`tests`, `screenshots`, `remaining_risk`, …).
+    public var evidence: [String]
+    /// The role's part of the contract.
+    public var contract: String?
+
+    /// The keys of a role.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case profiles, permission, evidence, contract }
+
+    /// Decodes a role; `profiles` is required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        profiles = try c.decode([String].self, forKey: .profiles)
+        permission = try c.decodeIfPresent(Permission.self, forKey: .permission) ?? .read
+        evidence = try c.decodeIfPresent([String].self, forKey: .evidence) ?? []
+        contract = try c.decodeIfPresent(String.self, forKey: .contract)
+    }
+}
+
+/// Roles and the central contract, `roles.yaml`.
+public struct RolesFile: Sendable, Hashable, Codable {
+    /// The central role contract, injected into every session's prompt.
+    public var contract: String?
+    /// Roles by name.
+    public var roles: [String: Role]
+
+    /// The keys of `roles.yaml`.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case contract, roles }
+}
+
+/// One gate of a workflow: an agent gate (`role`), a check gate (`check`) or a human gate (`human`).
+public struct Gate: Sendable, Hashable, Codable {
+    /// The gate's name, unique within its workflow.
+    public var name: String
+    /// The role that serves an agent gate.
+    public var role: String?
+    /// The command of a check gate.
+    public var check: String?
+    /// The approver group of a human gate.
+    public var human: String?
+    /// The gate a failure returns to.
+    public var onFail: String?
+    /// Rounds allowed at this gate, overriding the workflow's.
+    public var maxRounds: Int?
+    /// Time limit of a check gate.
+    public var timeout: Interval?
+
+    /// The keys of a gate.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, role, check, human
+        case onFail = "on_fail"
+        case maxRounds = "max_rounds"
+        case timeout
+    }
+
+    /// Which kind of gate this is, from the one of `role`, `check`, `human` that is set.
+    public enum Kind: Sendable, Hashable {
+        /// An agent serving a role.
+        case agent(role: String)
+        /// A command run by the watcher.
+        case check(command: String)
+        /// A person's sign-off.
+        case human(group: String)
+    }
+
+    /// The gate's kind; nil when not exactly one of `role`, `check`, `human` is set.
+    public var kind: Kind? {
+        switch (role, check, human) {
+        case let (role?, nil, nil): .agent(role: role)
+        case let (nil, command?, nil): .check(command: command)
+        case let (nil, nil, group?): .human(group: group)
+        default: nil
+        }
+    }
+}
+
+/// A gate sequence.
+public struct Workflow: Sendable, Hashable, Codable {
+    /// Review rounds before a person must look.
+    public var maxRounds: Int
+    /// The gates in order.
+    public var gates: [Gate]
+
+    /// The keys of a workflow.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case maxRounds = "max_rounds", gates }
+
+    /// Decodes a workflow; `gates` is required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxRounds = try c.decodeIfPresent(Int.self, forKey: .maxRounds) ?? 3
+        gates = try c.decode([Gate].self, forKey: .gates)
+    }
+}
+
+/// Gate sequences, `workflows.yaml`.
+public struct WorkflowsFile: Sendable, Hashable, Codable {
+    /// Workflows by name.
+    public var workflows: [String: Workflow]
+
+    /// The keys of `workflows.yaml`.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case workflows }
+}
+
+/// What a scheduled job does about runs missed while the watcher was down.
+public enum MissedRunPolicy: String, StrictEnum {
+    case runOnce = "run_once", skip
+}
+
+/// A scheduled job: creates a ticket at its times, visibly.
+public struct ScheduledJob: Sendable, Hashable, Codable {
+    /// Cron syntax: minute hour day-of-month month day-of-week.
+    public var cron: String
+    /// Title of the ticket each run creates.
+    public var title: String
+    /// Workflow of that ticket (usually `task`).
+    public var workflow: String?
+    /// First role of that ticket.
+    public var assignee: String?
+    /// Labels of that ticket.
+    public var labels: [String]?
+    /// Description of that ticket.
+    public var description: String?
+    /// What to do about runs missed while the watcher was down.
+    public var missed: MissedRunPolicy?
+
+    /// The keys of a job.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case cron, title, workflow, assignee, labels, description, missed
+    }
+}
+
+/// Scheduled jobs, `schedule.yaml`.
+public struct ScheduleFile: Sendable, Hashable, Codable {
+    /// Jobs by name.
+    public var jobs: [String: ScheduledJob]
+
+    /// The keys of `schedule.yaml`.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case jobs }
+}

@@ -1,0 +1,271 @@
+import Foundation
+
+/// What produced an evidence packet.
+public enum EvidenceKind: String, StrictEnum {
+    case session, check, signoff
+}
+
+/// The signal an agent reported at the end of a session.
+public enum SignalValue: String, StrictEnum {
+    case done = "DONE", review = "REVIEW", question = "QUESTION", none = "NONE"
+}
+
+/// A review gate's decision.
+public enum VerdictDecision: String, StrictEnum {
+    case pass, fail, returnForFixes = "return_for_fixes"
+}
+
+/// A terminal state's overall outcome.
+public enum OutcomeStatus: String, StrictEnum {
+    case ok, warning, error
+}
+
+/// A human gate's decision.
+public enum SignoffDecision: String, StrictEnum {
+    case approve, reject
+}
+
+/// How the runtime was invoked: the adapter contract of one session.
+public struct AdapterRecord: Sendable, Hashable, Codable {
+    /// Version of the adapter contract.
+    public var contractVersion: Int?
+    /// Harness name (`codex`, `script`, …).
+    public var harness: String
+    /// The resolved executable path.
+    public var executable: String?
+    /// The executable's version.
+    public var version: String?
+    /// The argv, with secrets redacted.
+    public var argv: [String]
+    /// The model provider.
+    public var provider: String?
+    /// The model.
+    public var model: String?
+    /// The working directory of the session.
+    public var workdir: String?
+    /// The runner host.
+    public var runner: String?
+    /// The CLI's own session id.
+    public var cliSession: String?
+
+    /// The keys of the `adapter` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case contractVersion = "contract_version", harness, executable, version, argv, provider, model, workdir, runner
+        case cliSession = "cli_session"
+    }
+
+    /// An adapter record.
+    public init(contractVersion: Int? = nil, harness: String, executable: String? = nil, version: String? = nil,
+                argv: [String] = [], provider: String? = nil, model: String? = nil, workdir: String? = nil,
+                runner: String? = nil, cliSession: String? = nil) {
+        self.contractVersion = contractVersion
+        self.harness = harness
+        self.executable = executable
+        self.version = version
+        self.argv = argv
+        self.provider = provider
+        self.model = model
+        self.workdir = workdir
+        self.runner = runner
+        self.cliSession = cliSession
+    }
+}
+
+/// A review verdict with its findings.
+public struct Verdict: Sendable, Hashable, Codable {
+    /// The decision.
+    public var decision: VerdictDecision
+    /// What the reviewer found.
+    public var findings: [String]?
+
+    /// The keys of the `verdict` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case decision, findings }
+}
+
+/// The code change a session made on its ticket branch.
+public struct ChangeRecord: Sendable, Hashable, Codable {
+    /// The ticket branch, e.g. `mission/MC-7K3Q`.
+    public var branch: String
+    /// Commit the session started from.
+    public var base: String?
+    /// Commit the session ended at.
+    public var head: String?
+    /// Changed files.
+    public var files: [String]?
+    /// Lines added.
+    public var insertions: Int?
+    /// Lines removed.
+    public var deletions: Int?
+
+    /// The keys of the `change` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case branch, base, head, files, insertions, deletions }
+}
+
+/// One acceptance check the watcher ran itself.
+public struct CheckResult: Sendable, Hashable, Codable {
+    /// The command as configured.
+    public var command: String
+    /// Its exit code.
+    public var exitCode: Int?
+    /// How long it ran.
+    public var durationSeconds: Double?
+    /// The last lines of its output.
+    public var outputTail: String?
+
+    /// The keys of a check result.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case command
+        case exitCode = "exit_code"
+        case durationSeconds = "duration_seconds"
+        case outputTail = "output_tail"
+    }
+}
+
+/// A file a session produced as proof (screenshot, report).
+public struct Artifact: Sendable, Hashable, Codable {
+    /// Path in the ticket branch or board.
+    public var path: String
+    /// What it is (`screenshot`, `report`, `tests`, …).
+    public var kind: String?
+    /// A short description.
+    public var description: String?
+
+    /// The keys of an artifact.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case path, kind, description }
+}
+
+/// Tokens and cost a session used.
+public struct Usage: Sendable, Hashable, Codable {
+    /// Input tokens.
+    public var inputTokens: Int?
+    /// Output tokens.
+    public var outputTokens: Int?
+    /// Cost in US dollars, where the CLI reports it.
+    public var costUSD: Double?
+
+    /// The keys of the `usage` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
+    }
+}
+
+/// Whether retrying is safe, and why.
+public struct RetryDecision: Sendable, Hashable, Codable {
+    /// Retrying is safe.
+    public var allowed: Bool
+    /// Why or why not.
+    public var reason: String?
+
+    /// The keys of the `safe_retry` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case allowed, reason }
+}
+
+/// How a session ended, with what a person needs to act on it.
+public struct TerminalState: Sendable, Hashable, Codable {
+    /// Overall outcome.
+    public var status: OutcomeStatus
+    /// One line.
+    public var summary: String
+    /// A stable root-cause code (`exit_nonzero`, `idle_timeout`, `no_signal`, …).
+    public var rootCause: String?
+    /// Whether a retry is safe.
+    public var safeRetry: RetryDecision?
+    /// What stopped it.
+    public var stopCondition: String?
+    /// A person must act before the ticket goes on.
+    public var humanInputRequired: Bool?
+    /// What should happen next.
+    public var nextActions: [String]?
+
+    /// The keys of the `terminal` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case status, summary
+        case rootCause = "root_cause"
+        case safeRetry = "safe_retry"
+        case stopCondition = "stop_condition"
+        case humanInputRequired = "human_input_required"
+        case nextActions = "next_actions"
+    }
+}
+
+/// Where the full transcript lives and how it ended.
+public struct TranscriptRef: Sendable, Hashable, Codable {
+    /// Blob id on `refs/mission/transcripts`.
+    public var blob: String?
+    /// The last lines, redacted.
+    public var tail: String?
+
+    /// The keys of the `transcript` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case blob, tail }
+}
+
+/// A person's sign-off at a human gate.
+public struct Signoff: Sendable, Hashable, Codable {
+    /// Who signed (from git config).
+    public var by: String
+    /// Approve or reject.
+    public var decision: SignoffDecision
+    /// What they said.
+    public var note: String?
+
+    /// The keys of the `signoff` mapping.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case by, decision, note }
+}
+
+/// One evidence packet: a runtime session, an acceptance check or a human sign-off. Append-only.
+public struct EvidencePacket: Sendable, Hashable, Codable {
+    /// What produced it.
+    public var kind: EvidenceKind
+    /// The ticket.
+    public var ticket: String
+    /// The gate.
+    public var gate: String
+    /// The session id (sessions and checks).
+    public var session: String?
+    /// The role that served the gate.
+    public var role: String?
+    /// The runtime profile.
+    public var profile: String?
+    /// How the runtime was invoked.
+    public var adapter: AdapterRecord?
+    /// Start time.
+    public var started: Date?
+    /// End time.
+    public var ended: Date?
+    /// Duration in seconds.
+    public var durationSeconds: Double?
+    /// Exit code, when the process exited.
+    public var exitCode: Int?
+    /// Signal number, when the process was killed.
+    public var signal: Int?
+    /// The harvested signal.
+    public var harvested: SignalValue?
+    /// The agent's summary.
+    public var summary: String?
+    /// The review verdict.
+    public var verdict: Verdict?
+    /// The code change.
+    public var change: ChangeRecord?
+    /// Checks run by the watcher.
+    public var checks: [CheckResult]?
+    /// Files produced as proof.
+    public var artifacts: [Artifact]?
+    /// Tokens and cost.
+    public var usage: Usage?
+    /// How it ended.
+    public var terminal: TerminalState?
+    /// The transcript.
+    public var transcript: TranscriptRef?
+    /// A human sign-off.
+    public var signoff: Signoff?
+
+    /// The keys of an evidence packet.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, ticket, gate, session, role, profile, adapter, started, ended
+        case durationSeconds = "duration_seconds"
+        case exitCode = "exit_code"
+        case signal
+        case harvested = "harvested_signal"
+        case summary, verdict, change, checks, artifacts, usage, terminal, transcript, signoff
+    }
+}

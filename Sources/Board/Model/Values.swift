@@ -1,0 +1,103 @@
+import Foundation
+
+/// A span of time written the way people write it: `90s`, `30m`, `2h`, `7d`, `2w`.
+public struct Interval: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The length in seconds.
+    public let seconds: Int
+    /// The text as written in the file.
+    public let text: String
+
+    /// Parses `90s`, `30m`, `2h`, `7d` or `2w`; nil for anything else.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = trimmed.last, let count = Int(trimmed.dropLast()), count > 0 else { return nil }
+        let scale: Int
+        switch unit {
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3_600
+        case "d": scale = 86_400
+        case "w": scale = 604_800
+        default: return nil
+        }
+        let (product, overflow) = count.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return nil }
+        self.seconds = product
+        self.text = trimmed
+    }
+
+    /// An interval of whole seconds, written in the largest unit that divides it.
+    public init(seconds: Int) {
+        self.seconds = seconds
+        for (unit, scale) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] where seconds % scale == 0 && seconds > 0 {
+            self.text = "\(seconds / scale)\(unit)"
+            return
+        }
+        self.text = "\(seconds)s"
+    }
+
+    /// The interval as a `TimeInterval`.
+    public var timeInterval: TimeInterval { TimeInterval(seconds) }
+    /// The text as written.
+    public var description: String { text }
+
+    /// Decodes from a string such as `2h`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Interval(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "must be a duration like 30m, 2h or 7d (found '\(text)')")
+        }
+        self = value
+    }
+
+    /// Encodes as its text.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
+/// A size in bytes written the way people write it: `512KB`, `20MB`, `1GB`, or a plain number.
+public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The size in bytes.
+    public let bytes: Int
+    /// The text as written in the file.
+    public let text: String
+
+    /// Parses `123`, `512KB`, `20MB` or `1GB` (powers of 1024); nil for anything else.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1), ("", 1)]
+        for (suffix, scale) in units where trimmed.uppercased().hasSuffix(suffix) {
+            guard let count = Int(trimmed.dropLast(suffix.count)), count >= 0 else { continue }
+            let (product, overflow) = count.multipliedReportingOverflow(by: scale)
+            guard !overflow else { return nil }
+            self.bytes = product
+            self.text = trimmed
+            return
+        }
+        return nil
+    }
+
+    /// The text as written.
+    public var description: String { text }
+
+    /// Decodes from a string such as `20MB` or a number of bytes.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = ByteSize(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "must be a size like 512KB, 20MB or 1GB (found '\(text)')")
+        }
+        self = value
+    }
+
+    /// Encodes as its text.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
