@@ -1,0 +1,38 @@
+import Board
+import Testing
+
+@Suite struct ValuesTests {
+    @Test(arguments: [("90s", 90), ("30m", 1_800), ("2h", 7_200), ("7d", 604_800), ("2w", 1_209_600)])
+    func intervals(text: String, seconds: Int) {
+        #expect(Interval(text)?.seconds == seconds)
+    }
+
+    @Test(arguments: ["", "h", "0h", "-1h", "2x", "1.5h", "2 h x", "99999999999999999999d"])
+    func badIntervals(text: String) {
+        #expect(Interval(text) == nil)
+    }
+
+    @Test func intervalsFromSecondsUseTheLargestUnit() {
+        #expect(Interval(seconds: 2_592_000).text == "30d")
+        #expect(Interval(seconds: 90).text == "90s")
+        #expect(Interval(seconds: 7_200).text == "2h")
+    }
+
+    @Test(arguments: [("123", 123), ("512KB", 524_288), ("20MB", 20_971_520), ("1GB", 1_073_741_824), ("5mb", 5_242_880)])
+    func sizes(text: String, bytes: Int) {
+        #expect(ByteSize(text)?.bytes == bytes)
+    }
+
+    @Test(arguments: ["0 3 * * *", "*/15 * * * 1-5", "0 0 1 1 0", "5,10 2-4 * 12 7"])
+    func validCron(_ expression: String) {
+        #expect(Cron.problem(in: expression) == nil)
+    }
+
+    @Test(arguments: [("0 3 * *", "five fields"), ("60 * * * *", "minute must be between 0 and 59"),
+                      ("* 24 * * *", "hour must be between"), ("* * 0 * *", "day of month must be between"),
+                      ("*/0 * * * *", "bad step"), ("5-1 * * * *", "bad range"), ("a * * * *", "bad minute field")])
+    func invalidCron(_ expression: String, message: String) throws {
+        let problem = try #require(Cron.problem(in: expression))
+        #expect(problem.contains(message), "\(problem)")
+    }
+}
