@@ -1,0 +1,178 @@
+// The benchmark suite: `swift run -c release mission-bench [--sizes 1000,10000,100000] [--runs N]`.
+// Builds boards in temporary repositories and prints a table of timings (median of runs) and peak memory.
+import Board
+import Foundation
+import Git
+
+struct Arguments {
+    var sizes: [(active: Int, archived: Int)] = [(1_000, 0), (10_000, 0), (10_000, 90_000)]
+    var runs = 5
+    var keep = false
+
+    init() {
+        var iterator = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--runs": runs = Int(iterator.next() ?? "") ?? runs
+            case "--keep": keep = true
+            case "--sizes":
+                sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
+                    total > 10_000 ? (10_000, total - 10_000) : (total, 0)
+                }
+            default:
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep]")
+                exit(2)
+            }
+        }
+    }
+}
+
+/// Milliseconds of wall time `body` takes.
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+/// Peak resident memory in MB of this process or of its finished children.
+func peakMegabytes(children: Bool) -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// The `mission` binary built beside this one.
+let missionBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mission").path
+
+/// Runs `mission` and returns its wall time in ms; fails loudly on a non-zero exit.
+func runMission(_ arguments: [String], in directory: String) -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: missionBinary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_AUTHOR_NAME"] = "Bench"
+    environment["GIT_AUTHOR_EMAIL"] = "bench@example.com"
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
+    let elapsed = milliseconds {
+        try! process.run()
+        process.waitUntilExit()
+    }
+    if process.terminationStatus != 0 && arguments.first != "check" {
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        fatalError("mission \(arguments.joined(separator: " ")) failed: \(text)")
+    }
+    return elapsed
+}
+
+/// A board of `active` tickets and `archived` archived ones in a new bare repository.
+func buildBoard(active: Int, archived: Int, at path: String) throws -> (Repository, ObjectID, [String]) {
+    let repository = try Repository.create(at: path, bare: true)
+    try repository.setConfigString("mission.branch", "main")
+    try repository.setConfigString("mission.dir", "board")
+    let location = BoardLocation(branch: "main")
+    var edits: [TreeEdit] = []
+    for change in StarterBoard.boardFiles(for: location, approver: "bench@example.com") {
+        if case .write(let path, let bytes) = change { edits.append(.write(path: path, blob: try repository.writeBlob(bytes))) }
+    }
+    var generator = SystemRandomNumberGenerator()
+    var ids: Set<String> = []
+    var ordered: [String] = []
+    for _ in 0..<(active + archived) {
+        let id = TicketID.mint(prefix: "MC", existing: ids, minimumLength: 4, using: &generator)
+        ids.insert(id)
+        ordered.append(id)
+    }
+    let priorities = ["low", "medium", "high", "urgent"]
+    let states = ["draft", "ready", "ready", "hold"]
+    for (index, id) in ordered.enumerated() {
+        let isArchived = index >= active
+        let folder = isArchived ? location.archivedFolder(id, year: 2025, month: 1 + index % 12) : location.ticketFolder(id)
+        var blockers = ""
+        if !isArchived, index % 10 == 3, index > 0 { blockers = "blocked_by: [\(ordered[index - 1])]\n" }
+        let spec = """
+            # yaml-language-server: $schema=../../schemas/ticket.schema.json
+            id: \(id)
+            title: Benchmark ticket number \(index) with a realistic title
+            kind: feature
+            priority: \(priorities[index % 4])
+            state: \(isArchived ? "ready" : states[index % 4])
+            workflow: code
+            owner: person\(index % 7)
+            assignee: coder
+            labels: [area\(index % 5), bench]
+            \(blockers)created: 2026-11-01T10:00:00Z
+            acceptance:
+              - The thing works.
+              - It is tested.
+            description: |
+              A description of ticket \(index), a few lines long,
+              as people write them.
+
+            """
+        edits.append(.write(path: "\(folder)/ticket.yaml", blob: try repository.writeBlob(Array(spec.utf8))))
+        if isArchived || index % 2 == 0 {
+            let status = isArchived
+                ? "status: done\ngate: validate\nround: 1\nattempt: 1\nupdated: 2025-06-01T00:00:00Z\nclosed: 2025-06-01T00:00:00Z\n"
+                : "status: \(index % 4 == 0 ? "running" : "queued")\ngate: implement\nround: 1\nattempt: 1\nupdated: 2026-11-20T00:00:00Z\n"
+            edits.append(.write(path: "\(folder)/status.yaml", blob: try repository.writeBlob(Array(status.utf8))))
+        }
+        if index % 5 == 0 {
+            edits.append(.write(path: "\(folder)/notes/20261120T100000Z-bench.md", blob: try repository.writeBlob(Array("A note.\n".utf8))))
+        }
+    }
+    let tree = try repository.updateTree(nil, applying: edits)
+    let me = Signature(name: "Bench", email: "bench@example.com", date: Date())
+    let commit = try repository.createCommit(tree: tree, parents: [], author: me, committer: me, message: "bench board\n")
+    try repository.updateReference("refs/heads/main", to: commit, expecting: nil, logMessage: "bench")
+    return (repository, commit, ordered)
+}
+
+let arguments = Arguments()
+guard FileManager.default.isExecutableFile(atPath: missionBinary) else {
+    print("mission binary not found at \(missionBinary); build with: swift build -c release")
+    exit(1)
+}
+print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("")
+let header = ["board", "cold load", "warm load", "list --ready", "check", "show", "new", "peak MB"]
+print(header.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+
+for size in arguments.sizes {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mission-bench-\(UUID().uuidString.prefix(8))").path
+    defer { if !arguments.keep { try? FileManager.default.removeItem(atPath: path) } }
+    let (repository, commit, ids) = try buildBoard(active: size.active, archived: size.archived, at: path)
+    let location = BoardLocation(branch: "main")
+
+    var cold: [Double] = []
+    for _ in 0..<max(1, arguments.runs / 2) {
+        cold.append(try milliseconds {
+            _ = try BoardLoader.load(repository: repository, commit: commit, location: location, cache: TicketCache())
+        })
+    }
+    let cache = TicketCache()
+    _ = try BoardLoader.load(repository: repository, commit: commit, location: location, cache: cache)
+    var warm: [Double] = []
+    for _ in 0..<arguments.runs {
+        warm.append(try milliseconds {
+            _ = try BoardLoader.load(repository: repository, commit: commit, location: location, cache: cache)
+        })
+    }
+    let list = (0..<arguments.runs).map { _ in runMission(["list", "--ready"], in: path) }
+    let check = (0..<max(1, arguments.runs / 2)).map { _ in runMission(["check"], in: path) }
+    let show = (0..<arguments.runs).map { index in runMission(["show", ids[index * 7 % size.active]], in: path) }
+    let new = (0..<arguments.runs).map { index in runMission(["new", "Bench \(index)", "--no-edit"], in: path) }
+    let peak = max(peakMegabytes(children: true), peakMegabytes(children: false))
+    let name = size.archived > 0 ? "\(size.active + size.archived) (\(size.active) active)" : "\(size.active)"
+    let row = [name] + [median(cold), median(warm), median(list), median(check), median(show), median(new)]
+        .map { String(format: "%.1f ms", $0) } + [String(format: "%.0f", peak)]
+    print(row.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+}

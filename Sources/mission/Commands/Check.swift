@@ -1,0 +1,132 @@
+import ArgumentParser
+import Board
+import Foundation
+import Git
+
+/// `mission check`: validate the whole board and say exactly where each problem is.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the board: every file, every reference.",
+        discussion: """
+            Checks the working files when the board's branch is checked out, else the branch tip.
+            Exits 1 when there is any error. The pre-commit hook runs 'mission check --staged'.
+            """)
+
+    @OptionGroup var board: BoardOptions
+
+    @Flag(help: "Check what is staged in the index (what the next commit would hold).")
+    var staged = false
+
+    @Option(help: "Check the board as of this commit.")
+    var ref: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            let repository = context.repository
+            let options = BoardLoader.Options(includeArchived: true)
+            var snapshot: BoardSnapshot
+            var extra: [Diagnostic] = []
+            let source: any BoardSource
+            let what: String
+            if staged {
+                let tree = try repository.indexTree()
+                source = TreeSource(repository: repository, root: tree)
+                what = "the staged board"
+                if let head = try repository.referenceTarget("HEAD") {
+                    extra = Ownership.violations(repository: repository, from: try repository.commit(head).tree, to: tree,
+                                                 location: context.location)
+                }
+            } else if let ref {
+                let commit = try repository.resolve(ref)
+                source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
+                what = "the board at \(ref)"
+            } else if context.isCheckedOut, let root = repository.workingDirectory {
+                source = DirectorySource(root: root)
+                what = "the working files"
+            } else {
+                guard let tip = try context.store.tip() else { throw MissionFailure("branch \(context.location.branchName) has no commits") }
+                source = TreeSource(repository: repository, root: try repository.commit(tip).tree)
+                what = "\(context.location.branchName)"
+            }
+            snapshot = BoardLoader.load(from: source, location: context.location, options: options)
+            extra += Self.evidenceProblems(snapshot, source: source)
+            let all = (snapshot.allDiagnostics + extra)
+            let errors = all.filter { $0.severity == .error }.count
+            let warnings = all.count - errors
+            if json {
+                try Output.json(CheckReport(checked: what, tickets: snapshot.tickets.count, errors: errors,
+                                            warnings: warnings, diagnostics: all))
+            } else {
+                for diagnostic in all { print(diagnostic) }
+                let summary = "\(snapshot.tickets.count) ticket\(snapshot.tickets.count == 1 ? "" : "s") checked in \(what): "
+                    + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+                if errors > 0 { Output.error(summary) } else { print(summary) }
+            }
+            if errors > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// Every evidence packet must load.
+    static func evidenceProblems(_ snapshot: BoardSnapshot, source: some BoardSource) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for record in snapshot.tickets {
+            for name in record.evidence {
+                let path = "\(record.folder)/evidence/\(name)"
+                do {
+                    guard let entry = try source.entry(at: path) else { continue }
+                    let packet = try YAMLDocument.parse(try source.read(entry), file: path).decode(EvidencePacket.self)
+                    if packet.ticket != record.id {
+                        problems.append(Diagnostic("packet names ticket \(packet.ticket), but it is in \(record.id)'s folder",
+                                                   at: SourceLocation(file: path, line: 1, column: 1)))
+                    }
+                } catch let diagnostic as Diagnostic {
+                    problems.append(diagnostic)
+                } catch {
+                    problems.append(Diagnostic("cannot read: \(error)", at: SourceLocation(file: path, line: 1, column: 1)))
+                }
+            }
+        }
+        return problems
+    }
+}
+
+/// `check --json`.
+struct CheckReport: Encodable {
+    let checked: String
+    let tickets: Int
+    let errors: Int
+    let warnings: Int
+    let diagnostics: [Diagnostic]
+}
+
+/// Who may change which files: people own specs and may add notes; status and evidence belong to the watcher.
+enum Ownership {
+    static func violations(repository: Repository, from old: ObjectID, to new: ObjectID,
+                           location: BoardLocation) -> [Diagnostic] {
+        guard let changes = try? repository.diff(from: old, to: new, under: location.directory) else { return [] }
+        var problems: [Diagnostic] = []
+        for change in changes {
+            let parts = change.path.split(separator: "/").map(String.init)
+            let at = SourceLocation(file: change.path, line: 1, column: 1)
+            guard let ticketsIndex = parts.firstIndex(where: { $0 == "tickets" || $0 == "archive" }),
+                  parts.count > ticketsIndex + 2 else { continue }
+            let inside = parts[(parts[ticketsIndex] == "archive" ? ticketsIndex + 4 : ticketsIndex + 2)...]
+            guard let first = inside.first else { continue }
+            if first == TicketFile.status, parts[ticketsIndex] == "tickets" {
+                problems.append(Diagnostic("status.yaml is written only by the watcher; change the spec (ticket.yaml) instead",
+                                           at: at, hint: "unstage it with 'git restore --staged \(change.path)'"))
+            } else if first == TicketFile.evidence, parts[ticketsIndex] == "tickets" {
+                problems.append(Diagnostic("evidence is recorded by the watcher and never edited; add a note instead",
+                                           at: at, hint: "unstage it with 'git restore --staged \(change.path)'"))
+            } else if first == TicketFile.notes, change.kind != .added {
+                problems.append(Diagnostic("notes are append-only: add a new note rather than changing or deleting one",
+                                           at: at, hint: "unstage it with 'git restore --staged \(change.path)'"))
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Board
+import Foundation
+import Git
+
+/// `mission edit ID`: edit a ticket's spec in the editor, validate, commit.
+struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Edit a ticket's spec in $EDITOR; it is validated before it is committed.")
+
+    @OptionGroup var board: BoardOptions
+
+    @Argument(help: "The ticket id.")
+    var id: String
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            let snapshot = try context.snapshot()
+            guard let record = snapshot.ticket(id) else {
+                _ = try context.record(id, in: snapshot)
+                throw MissionFailure("\(id) is archived; archived tickets are not edited")
+            }
+            let committed = try context.specBytes(record, in: snapshot)
+            try context.requireNoUncommittedEdit(record.specPath, committed: committed)
+            guard let edited = try Editing.edit(committed, name: "\(id)-ticket.yaml", validate: { bytes in
+                SpecValidation.problems(bytes, id: id, folder: record.folder, in: snapshot)
+            }) else {
+                print("No changes to \(id).")
+                return
+            }
+            let result = try context.store.commit(
+                message: "\(id): edit spec", trailers: [Trailer(key: "Mission-Ticket", value: id),
+                                                        Trailer(key: "Mission-Action", value: "edit")]
+            ) { current in
+                guard let now = current.ticket(id) else { throw MissionFailure("\(id) was removed meanwhile") }
+                let base = try context.specBytes(now, in: current)
+                if base != committed {
+                    throw MissionFailure("\(id) changed on \(context.location.branchName) while you edited; run 'mission edit \(id)' again")
+                }
+                return [.write(path: record.specPath, bytes: edited)]
+            }
+            print("Committed \(id) (\(result.id.short)).")
+        }
+    }
+}

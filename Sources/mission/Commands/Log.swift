@@ -1,0 +1,65 @@
+import ArgumentParser
+import Board
+import Foundation
+import Git
+
+/// `mission log ID`: the ticket's audit trail from git history, with trailers.
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a ticket's history from git, with trailers.")
+
+    @OptionGroup var board: BoardOptions
+
+    @Argument(help: "The ticket id.")
+    var id: String
+
+    @Option(help: "Show at most this many commits.")
+    var limit: Int?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            let snapshot = try context.listing()
+            guard snapshot.contains(id) else { _ = try context.record(id, in: snapshot); return }
+            guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
+            // An archived ticket's history runs through both folders.
+            var paths = [context.location.ticketFolder(id)]
+            if let archived = snapshot.archivedFolders[id] { paths.append(archived) }
+            let commits = try context.repository.log(from: tip, touching: paths, limit: limit)
+            if json {
+                try Output.json(commits.map(LogEntry.init))
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            for commit in commits {
+                print("\(commit.id.short)  \(formatter.string(from: commit.author.date))  \(commit.author.name)")
+                print("    \(commit.summary)")
+                for trailer in commit.trailers { print("    \(trailer.key): \(trailer.value)") }
+            }
+            if commits.isEmpty { print("No commits touch \(id).") }
+        }
+    }
+}
+
+/// One commit of a ticket's history, for `log --json`.
+struct LogEntry: Encodable {
+    let commit: String
+    let author: String
+    let email: String
+    let date: Date
+    let summary: String
+    let message: String
+    let trailers: [Trailer]
+
+    init(_ commit: Commit) {
+        self.commit = commit.id.hex
+        author = commit.author.name
+        email = commit.author.email
+        date = commit.author.date
+        summary = commit.summary
+        message = commit.message
+        trailers = commit.trailers
+    }
+}

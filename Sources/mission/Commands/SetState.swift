@@ -1,0 +1,77 @@
+import ArgumentParser
+import Board
+import Foundation
+import Git
+
+/// Sets a ticket's desired state, editing that one line of its spec in place.
+enum SetState {
+    static func run(_ options: BoardOptions, id: String, to state: DesiredState, json: Bool) throws {
+        let context = try BoardContext.open(options)
+        let snapshot = try context.listing(parsing: [id])
+        guard let record = snapshot.ticket(id), !record.archived else {
+            _ = try context.record(id, in: snapshot)
+            throw MissionFailure("\(id) is archived; archived tickets do not change state")
+        }
+        guard let spec = record.spec else {
+            throw MissionFailure("\(id) is broken; fix its spec first:\n  " +
+                                 snapshot.diagnostics(for: id).map(\.description).joined(separator: "\n  "))
+        }
+        if spec.state == state {
+            if json { try Output.json(StateChange(id: id, state: state.rawValue, commit: nil)) }
+            else { print("\(id) is already \(state.rawValue).") }
+            return
+        }
+        let committed = try context.specBytes(record, in: snapshot)
+        try context.requireNoUncommittedEdit(record.specPath, committed: committed)
+        let result = try context.store.commit(
+            message: "\(id): \(spec.state.rawValue) -> \(state.rawValue)",
+            trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: state.rawValue)]
+        ) { listing in
+            let current = try context.store.parsing([id], in: listing)
+            guard let now = current.ticket(id) else { throw MissionFailure("\(id) was removed meanwhile") }
+            let bytes = try SpecEditor.set("state", to: state.rawValue, in: try context.specBytes(now, in: current),
+                                           file: now.specPath)
+            let problems = current.checking(spec: bytes, id: id, folder: now.folder).filter { $0.severity == .error }
+            if let first = problems.first {
+                throw MissionFailure("\(id) cannot become \(state.rawValue):\n  \(first)")
+            }
+            return [.write(path: now.specPath, bytes: bytes)]
+        }
+        if json { try Output.json(StateChange(id: id, state: state.rawValue, commit: result.id.hex)) }
+        else { print("\(id): \(spec.state.rawValue) -> \(state.rawValue) (\(result.id.short))") }
+    }
+}
+
+/// What a state command did, for `--json`.
+struct StateChange: Encodable {
+    let id: String
+    let state: String
+    let commit: String?
+}
+
+/// `mission ready ID`.
+struct Ready: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Mark a ticket ready: the watcher takes it when its blockers are closed.")
+    @OptionGroup var board: BoardOptions
+    @Argument(help: "The ticket id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    func run() throws { try failing { try SetState.run(board, id: id, to: .ready, json: json) } }
+}
+
+/// `mission hold ID`.
+struct Hold: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Put a ticket on hold: the watcher stops and leaves it alone.")
+    @OptionGroup var board: BoardOptions
+    @Argument(help: "The ticket id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    func run() throws { try failing { try SetState.run(board, id: id, to: .hold, json: json) } }
+}
+
+/// `mission cancel ID`.
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cancel a ticket: it counts as closed for the tickets it blocks.")
+    @OptionGroup var board: BoardOptions
+    @Argument(help: "The ticket id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    func run() throws { try failing { try SetState.run(board, id: id, to: .cancelled, json: json) } }
+}

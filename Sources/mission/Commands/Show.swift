@@ -1,0 +1,169 @@
+import ArgumentParser
+import Board
+import Control
+import Foundation
+import Git
+
+/// `mission show ID`: spec, status, evidence and notes of one ticket.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a ticket: spec, status, evidence and notes.")
+
+    @OptionGroup var board: BoardOptions
+
+    @Argument(help: "The ticket id.")
+    var id: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            var snapshot = try context.listing(parsing: [id])
+            let record = try context.record(id, in: snapshot)
+            // Blockers and parent are read too, so their state shows.
+            snapshot = try context.store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 },
+                                                 in: snapshot)
+            guard let commit = snapshot.commit else { throw MissionFailure("the board has no commits") }
+            let source = TreeSource(repository: context.repository, root: try context.repository.commit(commit).tree)
+            let packets = record.evidence.map { name in
+                EvidenceView(name: name, result: Self.packet("\(record.folder)/evidence/\(name)", source: source))
+            }
+            let notes = record.notes.map { name in
+                NoteView(name: name, text: Self.text("\(record.folder)/notes/\(name)", source: source))
+            }
+            if json {
+                try Output.json(ShowView(ticket: TicketView(record, in: snapshot), packets: packets, noteTexts: notes))
+                return
+            }
+            print(Self.render(record, snapshot: snapshot, packets: packets, notes: notes))
+        }
+    }
+
+    static func packet(_ path: String, source: TreeSource) -> Result<EvidencePacket, Diagnostic> {
+        do {
+            guard let entry = try source.entry(at: path) else {
+                return .failure(Diagnostic("missing", at: SourceLocation(file: path, line: 1, column: 1)))
+            }
+            let bytes = try source.read(entry)
+            return .success(try YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self))
+        } catch let diagnostic as Diagnostic {
+            return .failure(diagnostic)
+        } catch {
+            return .failure(Diagnostic("cannot read: \(error)", at: SourceLocation(file: path, line: 1, column: 1)))
+        }
+    }
+
+    static func text(_ path: String, source: TreeSource) -> String {
+        guard let entry = try? source.entry(at: path), let bytes = try? source.read(entry) else { return "(cannot be read)" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func render(_ record: TicketRecord, snapshot: BoardSnapshot, packets: [EvidenceView], notes: [NoteView]) -> String {
+        var out: [String] = []
+        let spec = record.spec
+        out.append("\(record.id)  \(spec?.title ?? "(broken: the spec does not load)")")
+        out.append(String(repeating: "=", count: min(78, record.id.count + 2 + (spec?.title.count ?? 33))))
+        if record.archived { out.append("archived: \(record.folder)") }
+        if let spec {
+            out.append("kind: \(spec.kind.rawValue)   priority: \(spec.priority.rawValue)   state: \(spec.state.rawValue)")
+            out.append("workflow: \(spec.workflow ?? snapshot.config.settings.defaultWorkflow ?? "-")   owner: \(spec.owner ?? "-")   assignee: \(spec.assignee ?? snapshot.config.settings.defaultAssignee ?? "-")")
+            if let parent = spec.parent { out.append("parent: \(parent)") }
+            if !spec.blockedBy.isEmpty {
+                let open = Set(snapshot.openBlockers(of: record))
+                out.append("blocked by: " + spec.blockedBy.map { open.contains($0) ? "\($0) (open)" : "\($0) (closed)" }
+                    .joined(separator: ", "))
+            }
+            if !spec.labels.isEmpty { out.append("labels: \(spec.labels.joined(separator: ", "))") }
+            if let created = spec.created { out.append("created: \(ISO8601DateFormatter().string(from: created))") }
+        }
+        out.append("")
+        if let status = record.status {
+            out.append("status: \(status.status.rawValue)   gate: \(status.gate ?? "-")   round: \(status.round)   attempt: \(status.attempt)")
+            if let session = status.session {
+                out.append("session: \(session.id) on \(session.profile ?? "-") (runner \(session.runner ?? "-"), pid \(session.pid.map(String.init) ?? "-"))")
+            }
+            if let question = status.question { out.append("question: \(question)") }
+            if let reason = status.blockedReason { out.append("blocked: \(reason)") }
+            if let next = status.nextAction { out.append("next: \(next.who) — \(next.what)") }
+        } else {
+            out.append("status: \(Describe.status(record, in: snapshot)) (the watcher has not taken it yet)")
+        }
+        if let spec, !spec.acceptance.isEmpty {
+            out.append("")
+            out.append("Acceptance:")
+            out += spec.acceptance.map { "  - \($0)" }
+        }
+        if let text = spec?.description, !text.isEmpty {
+            out.append("")
+            out.append(text.trimmingCharacters(in: .newlines))
+        }
+        if !packets.isEmpty {
+            out.append("")
+            out.append("Evidence:")
+            for packet in packets {
+                switch packet.result {
+                case .success(let p):
+                    let outcome = p.terminal.map { "\($0.status.rawValue): \($0.summary)" } ?? p.summary ?? ""
+                    out.append("  \(packet.name)  \(p.kind.rawValue) at \(p.gate)\(p.profile.map { " via \($0)" } ?? "")  \(outcome)")
+                case .failure(let diagnostic):
+                    out.append("  \(packet.name)  (does not load: \(diagnostic))")
+                }
+            }
+        }
+        if !notes.isEmpty {
+            out.append("")
+            out.append("Notes:")
+            for note in notes {
+                out.append("  \(note.name):")
+                out += note.text.trimmingCharacters(in: .newlines).components(separatedBy: "\n").map { "    \($0)" }
+            }
+        }
+        let problems = snapshot.diagnostics(for: record.id)
+        if !problems.isEmpty {
+            out.append("")
+            out.append("Problems:")
+            out += problems.map { "  \($0)" }
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// An evidence packet as `show` reports it.
+struct EvidenceView: Encodable {
+    let name: String
+    let result: Result<EvidencePacket, Diagnostic>
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(name, forKey: .name)
+        switch result {
+        case .success(let packet): try container.encode(packet, forKey: .packet)
+        case .failure(let diagnostic): try container.encode(diagnostic, forKey: .error)
+        }
+    }
+
+    enum Keys: String, CodingKey { case name, packet, error }
+}
+
+/// A note as `show` reports it.
+struct NoteView: Encodable {
+    let name: String
+    let text: String
+}
+
+/// `show --json`.
+struct ShowView: Encodable {
+    let ticket: TicketView
+    let packets: [EvidenceView]
+    let noteTexts: [NoteView]
+
+    func encode(to encoder: any Encoder) throws {
+        try ticket.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(packets, forKey: .evidencePackets)
+        try container.encode(noteTexts, forKey: .noteTexts)
+    }
+
+    enum Keys: String, CodingKey { case evidencePackets = "evidence_packets", noteTexts = "note_texts" }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Board
+import Foundation
+import Git
+
+/// Options every board command shares.
+struct BoardOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .customLong("repository")], help: "Run as if started in this folder.")
+    var repository: String?
+
+    @Option(help: "The board's branch (default: mission.branch from git config, else the current branch).")
+    var branch: String?
+
+    @Option(help: "The board's folder (default: mission.dir from git config, else 'board').")
+    var dir: String?
+}
+
+/// A failure the person can act on: printed as `error: …` and exit status 1.
+struct MissionFailure: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// The repository and board a command works on.
+struct BoardContext {
+    let repository: Repository
+    let store: BoardStore
+    var location: BoardLocation { store.location }
+
+    /// Opens the repository around the working directory and finds its board.
+    static func open(_ options: BoardOptions) throws -> BoardContext {
+        let start = options.repository ?? FileManager.default.currentDirectoryPath
+        let repository: Repository
+        do {
+            repository = try Repository.discover(from: start)
+        } catch {
+            throw MissionFailure("not a git repository (or any parent up to /): \(start)\n  run 'mission init' in a git repository first")
+        }
+        let location = try resolveLocation(options, repository: repository)
+        return BoardContext(repository: repository, store: BoardStore(repository: repository, location: location))
+    }
+
+    /// The board location from options, then git config, then the current branch.
+    static func resolveLocation(_ options: BoardOptions, repository: Repository) throws -> BoardLocation {
+        let configuredBranch = try repository.configString("mission.branch")
+        let configuredDir = try repository.configString("mission.dir")
+        let branch: String
+        if let explicit = options.branch ?? configuredBranch {
+            branch = explicit
+        } else if let head = try repository.headBranch() {
+            branch = head
+        } else {
+            throw MissionFailure("HEAD is detached: name the board's branch with --branch")
+        }
+        return BoardLocation(branch: branch, directory: options.dir ?? configuredDir ?? "board")
+    }
+
+    /// The board at the branch tip with every ticket parsed; fails when there is no board yet.
+    func snapshot(includeArchived: Bool = false) throws -> BoardSnapshot {
+        try requireBoard(try store.snapshot(.init(includeArchived: includeArchived)))
+    }
+
+    /// The configuration and id listing at the branch tip, with `ids` parsed; fails when there is no board yet.
+    /// Cheap on any board size: commands that touch a few tickets use this.
+    func listing(parsing ids: [String] = []) throws -> BoardSnapshot {
+        let snapshot = try requireBoard(try store.snapshot(.listing))
+        return ids.isEmpty ? snapshot : try store.parsing(ids, in: snapshot)
+    }
+
+    private func requireBoard(_ snapshot: BoardSnapshot) throws -> BoardSnapshot {
+        if snapshot.config.documents[.settings] == nil, snapshot.tickets.isEmpty, snapshot.archivedFolders.isEmpty {
+            throw MissionFailure("no board in '\(location.directory)/' on branch \(location.branchName)\n  run 'mission init' to create one")
+        }
+        return snapshot
+    }
+
+    /// The ticket `id`, active or archived; fails with a hint when there is none.
+    func record(_ id: String, in snapshot: BoardSnapshot) throws -> TicketRecord {
+        if let record = snapshot.ticket(id), record.isParsed { return record }
+        if let record = try store.parsing([id], in: snapshot).ticket(id) { return record }
+        let hint = Suggest.closest(to: id, in: Array(snapshot.allIDs)).map { "\n  did you mean \($0)?" } ?? ""
+        throw MissionFailure("no ticket \(id) on the board\(hint)")
+    }
+
+    /// Whether the board's branch is checked out in this repository's working tree.
+    var isCheckedOut: Bool {
+        guard !repository.isBare, repository.workingDirectory != nil else { return false }
+        return (try? repository.headBranch()) == location.branch
+    }
+}
+
+/// Printing for commands: JSON for scripts, plain text for people.
+enum Output {
+    /// Prints `value` as pretty JSON with sorted keys and ISO 8601 dates.
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Writes a line to standard error.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// `text` cut to `width` characters, with an ellipsis when cut.
+    static func fit(_ text: String, _ width: Int) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        if flat.count <= width { return flat.padding(toLength: width, withPad: " ", startingAt: 0) }
+        return String(flat.prefix(max(0, width - 1))) + "…"
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning failures into a clear message and exit status 1.
+    func failing(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as MissionFailure {
+            Output.error("error: \(failure.message)")
+            throw ExitCode.failure
+        } catch let error as GitError {
+            Output.error("error: \(error.message)\n  (\(error.operation))")
+            throw ExitCode.failure
+        } catch let diagnostic as Diagnostic {
+            Output.error(diagnostic.description)
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `mission` command: tickets, gates and evidence as YAML files in git.
+@main
+struct Mission: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mission",
+        abstract: "Mission Control: a control plane for software work by AI agents and people, on git.",
+        discussion: "Tickets, gates and evidence are YAML files in a git repository. See docs/ for the formats.",
+        version: "0.1.0",
+        subcommands: [
+            Init.self, New.self, List.self, Show.self, Check.self, Log.self, Edit.self,
+            Ready.self, Hold.self, Cancel.self, Note.self, Archive.self,
+        ]
+    )
+}

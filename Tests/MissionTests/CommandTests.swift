@@ -1,0 +1,274 @@
+import Foundation
+import Testing
+
+/// The `mission` binary against real repositories: every command, what it commits, and what it prints.
+@Suite(.serialized)
+struct CommandTests {
+    @Test func initCreatesTheBoardCommitsItAndLeavesTheCheckoutClean() throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.mission("init").expectSuccess()
+        #expect(result.stdout.contains("Created the board in board/ on branch main"))
+        for file in ["mission.yaml", "runtimes.yaml", "roles.yaml", "workflows.yaml", "schedule.yaml",
+                     "templates/ticket.yaml", "schemas/ticket.schema.json"] {
+            #expect(FileManager.default.fileExists(atPath: "\(sandbox.path)/board/\(file)"), "missing board/\(file)")
+        }
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+        #expect(try sandbox.read("board/mission.yaml").contains("designer: [\"test@example.com\"]"))
+        let hook = try sandbox.read(".git/hooks/pre-commit")
+        #expect(hook.contains("check --staged"))
+        #expect(try sandbox.git("config", "mission.dir").stdout == "board\n")
+        // A second init changes nothing.
+        let again = try sandbox.mission("init").expectSuccess()
+        #expect(again.stdout.contains("already in board/"))
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "1\n")
+    }
+
+    @Test func initInAPlainFolderCreatesTheRepository() throws {
+        let sandbox = try Sandbox(git: false)
+        try sandbox.mission("init").expectSuccess()
+        #expect(FileManager.default.fileExists(atPath: "\(sandbox.path)/.git"))
+        #expect(try sandbox.git("log", "--format=%s").stdout == "mission: create the board in board/\n")
+    }
+
+    @Test func newListShowAndCheckOnARealRepository() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["First ticket", "Second: with a colon"])
+        for id in ids { #expect(id.range(of: #"^MC-[0-9A-HJKMNP-TV-Z]{4,}$"#, options: .regularExpression) != nil, "\(id)") }
+        let list = try sandbox.mission("list").expectSuccess()
+        #expect(list.stdout.contains("First ticket"))
+        #expect(list.stdout.contains("Second: with a colon"))
+        for line in list.stdout.split(separator: "\n") { #expect(line.count <= 80, "too wide: \(line)") }
+
+        let show = try sandbox.mission("show", ids[1]).expectSuccess()
+        #expect(show.stdout.contains("\(ids[1])  Second: with a colon"))
+        #expect(show.stdout.contains("state: draft"))
+
+        let json = try sandbox.mission("show", ids[0], "--json").expectSuccess()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["id"] as? String == ids[0])
+        #expect((object["spec"] as? [String: Any])?["title"] as? String == "First ticket")
+
+        try sandbox.mission("check").expectSuccess()
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+    }
+
+    @Test func readyHoldCancelEditOneLineAndKeepTheRestByteForByte() throws {
+        let sandbox = try Sandbox()
+        let id = try #require(try sandbox.board(tickets: ["Keep my comments"]).first)
+        let path = "board/tickets/\(id)/ticket.yaml"
+        let before = try sandbox.read(path)
+        #expect(before.contains("state: draft               # draft | ready | hold | cancelled"))
+
+        try sandbox.mission("ready", id).expectSuccess()
+        let after = try sandbox.read(path)
+        #expect(after == before.replacingOccurrences(of: "state: draft ", with: "state: ready "))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+        #expect(try sandbox.mission("list", "--ready").expectSuccess().stdout.contains(id))
+
+        try sandbox.mission("hold", id).expectSuccess()
+        #expect(try sandbox.read(path) == before.replacingOccurrences(of: "state: draft", with: "state: hold "))
+        try sandbox.mission("cancel", id).expectSuccess()
+        #expect(try sandbox.read(path).contains("state: cancelled"))
+        let unchanged = try sandbox.mission("cancel", id).expectSuccess()
+        #expect(unchanged.stdout.contains("already cancelled"))
+
+        let log = try sandbox.mission("log", id).expectSuccess()
+        #expect(log.stdout.contains("Mission-Action: cancelled"))
+        #expect(log.stdout.contains("Mission-Action: ready"))
+        #expect(log.stdout.contains("Mission-Action: new"))
+    }
+
+    @Test func aPersonsNextCommitRevertsNothingMissionWrote() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["One", "Two"])
+        try sandbox.mission("ready", ids[0]).expectSuccess()
+        try sandbox.mission("note", ids[1], "a note").expectSuccess()
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+        // The person's next commit, with -a, must record nothing of ours as changed or deleted.
+        try sandbox.write("README.txt", "mine\n")
+        try sandbox.git("add", "README.txt").expectSuccess()
+        try sandbox.git("commit", "-q", "-a", "-m", "person's commit").expectSuccess()
+        let stat = try sandbox.git("show", "--name-status", "--format=", "HEAD").stdout
+        #expect(stat == "A\tREADME.txt\n")
+        let tree = try sandbox.git("ls-tree", "-r", "--name-only", "HEAD").stdout
+        #expect(tree.contains("board/tickets/\(ids[0])/ticket.yaml"))
+        #expect(tree.contains("board/tickets/\(ids[1])/notes/"))
+        #expect(try sandbox.git("show", "HEAD:board/tickets/\(ids[0])/ticket.yaml").stdout.contains("state: ready"))
+    }
+
+    @Test func anUncommittedEditIsNeverOverwritten() throws {
+        let sandbox = try Sandbox()
+        let id = try #require(try sandbox.board(tickets: ["Mine"]).first)
+        let path = "board/tickets/\(id)/ticket.yaml"
+        let edited = try sandbox.read(path).replacingOccurrences(of: "title: Mine", with: "title: Mine, edited")
+        try sandbox.write(path, edited)
+        let result = try sandbox.mission("ready", id)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("has uncommitted changes"))
+        #expect(try sandbox.read(path) == edited)
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "2\n")
+    }
+
+    @Test func notesFromArgumentStdinAndFileAreAppendOnlyFiles() throws {
+        let sandbox = try Sandbox()
+        let id = try #require(try sandbox.board(tickets: ["Noted"]).first)
+        try sandbox.mission("note", id, "from the argument").expectSuccess()
+        try sandbox.mission("note", id, stdin: "line one\nline two\n").expectSuccess()
+        try sandbox.write("note.md", "# From a file\n\nWith *Markdown*.\n")
+        try sandbox.mission("note", id, "--file", "note.md").expectSuccess()
+        let json = try sandbox.mission("show", id, "--json").expectSuccess()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notes = try #require(object["note_texts"] as? [[String: String]])
+        #expect(notes.count == 3)
+        let texts = Set(notes.compactMap { $0["text"] })
+        #expect(texts == ["from the argument\n", "line one\nline two\n", "# From a file\n\nWith *Markdown*.\n"])
+        for note in notes { #expect(note["name"]?.hasSuffix("-test-person.md") == true || note["name"]?.contains("-test-person-") == true) }
+        let empty = try sandbox.mission("note", id, "   ")
+        #expect(empty.status == 1)
+    }
+
+    @Test func newOpensTheEditorAndCommitsWhatThePersonWrote() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.board()
+        let editor = try sandbox.script("editor.sh", """
+            #!/bin/sh
+            sed -i 's/^title: .*/title: Written in the editor/; s/^priority: .*/priority: urgent/' "$1"
+            """)
+        let result = try sandbox.mission("new", "Placeholder", "--json", environment: ["EDITOR": editor]).expectSuccess()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])
+        let id = try #require(object["id"])
+        let text = try sandbox.read("board/tickets/\(id)/ticket.yaml")
+        #expect(text.contains("title: Written in the editor"))
+        #expect(text.contains("priority: urgent"))
+    }
+
+    @Test func editRefusesAnInvalidSpecSaysWhereAndKeepsTheEdit() throws {
+        let sandbox = try Sandbox()
+        let id = try #require(try sandbox.board(tickets: ["Edit me"]).first)
+        let editor = try sandbox.script("editor.sh", """
+            #!/bin/sh
+            sed -i 's/^priority: .*/priority: hihg/' "$1"
+            """)
+        let result = try sandbox.mission("edit", id, environment: ["EDITOR": editor])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("board/tickets/\(id)/ticket.yaml:6:11: error: priority must be one of low, medium, high, urgent (found 'hihg')"))
+        #expect(result.stderr.contains("did you mean 'high'?"))
+        #expect(result.stderr.contains("your edit is kept in"))
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "2\n")
+
+        let good = try sandbox.script("good.sh", """
+            #!/bin/sh
+            sed -i 's/^title: .*/title: Edited well/' "$1"
+            """)
+        try sandbox.mission("edit", id, environment: ["EDITOR": good]).expectSuccess()
+        #expect(try sandbox.read("board/tickets/\(id)/ticket.yaml").contains("title: Edited well"))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+    }
+
+    @Test func aBrokenTicketIsReportedWithItsLocationAndTheRestStillLoads() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["Good one", "Will break"])
+        let path = "board/tickets/\(ids[1])/ticket.yaml"
+        try sandbox.write(path, try sandbox.read(path).replacingOccurrences(of: "kind: feature", with: "knd: feature"))
+        try sandbox.git("commit", "-q", "--no-verify", "-a", "-m", "break it").expectSuccess()
+
+        let check = try sandbox.mission("check")
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("\(path):5:1: error: unknown key 'knd'; did you mean 'kind'?"))
+        let list = try sandbox.mission("list").expectSuccess()
+        #expect(list.stdout.contains("Good one"))
+        #expect(list.stdout.contains("BROKEN"))
+        let json = try sandbox.mission("check", "--json")
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"errors\" : 1"))
+    }
+
+    @Test func thePreCommitHookRejectsABrokenBoardAndWatcherFiles() throws {
+        let sandbox = try Sandbox()
+        let id = try #require(try sandbox.board(tickets: ["Hooked"]).first)
+        let path = "board/tickets/\(id)/ticket.yaml"
+        try sandbox.write(path, try sandbox.read(path).replacingOccurrences(of: "priority: medium", with: "priority: [medium]"))
+        try sandbox.git("add", path).expectSuccess()
+        let rejected = try sandbox.git("commit", "-q", "-m", "bad")
+        #expect(rejected.status != 0)
+        #expect(rejected.all.contains("\(path):6:11: error:"))
+        try sandbox.git("checkout", "HEAD", "--", path).expectSuccess()
+
+        try sandbox.write("board/tickets/\(id)/status.yaml", "status: done\n")
+        try sandbox.git("add", "board").expectSuccess()
+        let status = try sandbox.git("commit", "-q", "-m", "sneaky")
+        #expect(status.status != 0)
+        #expect(status.all.contains("status.yaml is written only by the watcher"))
+        try sandbox.git("rm", "-q", "-f", "board/tickets/\(id)/status.yaml").expectSuccess()
+
+        try sandbox.write("board/tickets/\(id)/notes/20261122T101500Z-me.md", "fine\n")
+        try sandbox.git("add", "board").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "a note by hand").expectSuccess()
+    }
+
+    @Test func archiveMovesClosedTicketsAndShowListLogStillFindThem() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["Stays", "Goes"])
+        try sandbox.mission("note", ids[1], "history before archiving").expectSuccess()
+        try sandbox.mission("cancel", ids[1]).expectSuccess()
+        Thread.sleep(forTimeInterval: 1.1)
+        let moved = try sandbox.mission("archive", "--older-than", "1s").expectSuccess()
+        #expect(moved.stdout.contains("archived \(ids[1]) -> board/archive/"))
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(ids[1])"))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+
+        #expect(!(try sandbox.mission("list").expectSuccess().stdout.contains("Goes")))
+        #expect(try sandbox.mission("list", "--archived").expectSuccess().stdout.contains("Goes"))
+        let show = try sandbox.mission("show", ids[1]).expectSuccess()
+        #expect(show.stdout.contains("archived: board/archive/"))
+        #expect(show.stdout.contains("history before archiving"))
+        let log = try sandbox.mission("log", ids[1]).expectSuccess()
+        #expect(log.stdout.contains("Mission-Action: archive"))
+        #expect(log.stdout.contains("Mission-Action: note"))
+        #expect(log.stdout.contains("Mission-Action: new"))
+        try sandbox.mission("check").expectSuccess()
+    }
+
+    @Test func aBoardOnADedicatedBranchLeavesTheCheckoutAlone() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("code.txt", "code\n")
+        try sandbox.git("add", "code.txt").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "code").expectSuccess()
+        try sandbox.mission("init", "--branch", "mission").expectSuccess()
+        let created = try sandbox.mission("new", "On its own branch", "--no-edit", "--json").expectSuccess()
+        #expect(created.stdout.contains("MC-"))
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board"))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+        #expect(try sandbox.git("rev-list", "--count", "main").stdout == "1\n")
+        #expect(try sandbox.git("rev-list", "--count", "mission").stdout == "2\n")
+        #expect(try sandbox.mission("list").expectSuccess().stdout.contains("On its own branch"))
+    }
+
+    @Test func blockedTicketsWaitUntilEveryBlockerCloses() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["Blocker"])
+        let blocked = try sandbox.mission("new", "Waits", "--blocked-by", ids[0], "--state", "ready", "--no-edit", "--json")
+            .expectSuccess()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(blocked.stdout.utf8)) as? [String: String])
+        let waiting = try #require(object["id"])
+        #expect(!(try sandbox.mission("list", "--ready").stdout.contains(waiting)))
+        #expect(try sandbox.mission("list", "--blocked").stdout.contains(waiting))
+        try sandbox.mission("cancel", ids[0]).expectSuccess()
+        #expect(try sandbox.mission("list", "--ready").stdout.contains(waiting))
+
+        let dangling = try sandbox.mission("new", "Dangling", "--blocked-by", "MC-NOPE", "--no-edit")
+        #expect(dangling.status == 1)
+        #expect(dangling.stderr.contains("blocked_by names MC-NOPE, which does not exist"))
+    }
+
+    @Test func errorsAreClearAndExitNonZero() throws {
+        let sandbox = try Sandbox()
+        let none = try sandbox.mission("list")
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no board in 'board/'"))
+        _ = try sandbox.board(tickets: ["Only"])
+        let missing = try sandbox.mission("show", "MC-ZZZZ")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no ticket MC-ZZZZ on the board"))
+    }
+}
