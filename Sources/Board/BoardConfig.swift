@@ -57,7 +57,6 @@ public struct BoardConfig: Sendable {
             }
             do {
                 let document = try YAMLLoading.document(entry, from: source, limits: limits)
-                config.documents[file] = document
                 switch file {
                 case .settings: config.settings = try document.decode(BoardSettings.self)
                 case .runtimes: config.runtimes = try document.decode(RuntimesFile.self)
@@ -65,6 +64,9 @@ public struct BoardConfig: Sendable {
                 case .workflows: config.workflows = try document.decode(WorkflowsFile.self)
                 case .schedule: config.schedule = try document.decode(ScheduleFile.self)
                 }
+                // Only a file that decoded counts as present: names in a broken file are unknown, not missing,
+                // so one bad file does not make every reference to it an error too.
+                config.documents[file] = document
             } catch {
                 config.diagnostics.append(error)
             }

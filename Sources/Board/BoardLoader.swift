@@ -122,13 +122,13 @@ public enum BoardLoader {
                                               at: SourceLocation(file: year.path, line: 1, column: 1), severity: .warning))
                 continue
             }
-            for month in (try? source.entries(in: year.path)) ?? [] {
+            for month in (try? source.entries(of: year)) ?? [] {
                 guard month.kind == .folder, let m = Int(month.name), month.name.count == 2, (1...12).contains(m) else {
                     diagnostics.append(Diagnostic("unexpected entry in archive/\(year.name)/: expected MM folders",
                                                   at: SourceLocation(file: month.path, line: 1, column: 1), severity: .warning))
                     continue
                 }
-                for ticket in (try? source.entries(in: month.path)) ?? [] where ticket.kind == .folder {
+                for ticket in (try? source.entries(of: month)) ?? [] where ticket.kind == .folder {
                     result.append((y, m, ticket))
                 }
             }
@@ -194,11 +194,7 @@ struct FolderFiles: Sendable {
         var files = FolderFiles(id: entry.name, folder: entry.path, archived: archived, treeID: entry.id)
         let entries: [SourceEntry]
         do {
-            if let id = entry.id, let tree = source as? TreeSource {
-                entries = try tree.entries(ofTree: id, at: entry.path)
-            } else {
-                entries = try source.entries(in: entry.path) ?? []
-            }
+            entries = try source.entries(of: entry)
         } catch {
             files.diagnostics.append(Diagnostic("cannot read the ticket folder: \(error)",
                                                 at: SourceLocation(file: entry.path, line: 1, column: 1)))
@@ -212,7 +208,7 @@ struct FolderFiles: Sendable {
             case (TicketFile.status, .file):
                 files.status = readBytes(item, from: source, limits: limits)
             case (TicketFile.evidence, .folder):
-                for packet in (try? source.entries(in: item.path)) ?? [] {
+                for packet in (try? source.entries(of: item)) ?? [] {
                     if packet.kind == .file, BoardNames.isEvidenceName(packet.name) {
                         files.evidence.append(packet.name)
                     } else {
@@ -222,7 +218,7 @@ struct FolderFiles: Sendable {
                     }
                 }
             case (TicketFile.notes, .folder):
-                for note in (try? source.entries(in: item.path)) ?? [] {
+                for note in (try? source.entries(of: item)) ?? [] {
                     if note.kind == .file, BoardNames.isNoteName(note.name) {
                         files.notes.append(note.name)
                     } else {

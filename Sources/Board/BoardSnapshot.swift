@@ -28,7 +28,9 @@ public struct BoardSnapshot: Sendable {
         self.location = location
         self.commit = commit
         self.config = config
-        self.tickets = tickets.sorted { $0.id < $1.id }
+        // Listings from git and from disk come sorted already; sort only when they do not.
+        let sorted = zip(tickets, tickets.dropFirst()).allSatisfy { $0.id < $1.id }
+        self.tickets = sorted ? tickets : tickets.sorted { $0.id < $1.id }
         self.archivedFolders = archivedFolders
         self.layoutDiagnostics = layoutDiagnostics
         self.referenceDiagnostics = [:]
@@ -80,14 +82,15 @@ extension BoardSnapshot {
     public mutating func upsert(_ record: TicketRecord) {
         if let index = indexByID[record.id] {
             tickets[index] = record
-        } else {
-            tickets.append(record)
-            tickets.sort { $0.id < $1.id }
-            indexByID = [:]
-            for (index, record) in tickets.enumerated() where indexByID[record.id] == nil {
-                indexByID[record.id] = index
-            }
+            return
         }
+        var low = 0, high = tickets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tickets[middle].id < record.id { low = middle + 1 } else { high = middle }
+        }
+        tickets.insert(record, at: low)
+        for index in low..<tickets.count { indexByID[tickets[index].id] = index }
     }
 
     /// Runs the cross-file checks again after records changed.

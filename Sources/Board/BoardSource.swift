@@ -20,6 +20,8 @@ public struct SourceEntry: Sendable, Hashable {
 public protocol BoardSource {
     /// The entries of `folder`, or nil when it does not exist.
     func entries(in folder: String) throws -> [SourceEntry]?
+    /// The entries of a folder entry this source listed (by object id where it has one: no path lookup).
+    func entries(of folder: SourceEntry) throws -> [SourceEntry]
     /// The size of a file in bytes, without reading it.
     func size(of entry: SourceEntry) throws -> Int
     /// The bytes of a file.
@@ -58,6 +60,12 @@ public struct TreeSource: BoardSource {
             treeID = entry.id
         }
         return try entries(ofTree: treeID, at: folder)
+    }
+
+    /// The entries of a listed folder, read by its tree id.
+    public func entries(of folder: SourceEntry) throws -> [SourceEntry] {
+        guard let id = folder.id else { return try entries(in: folder.path) ?? [] }
+        return try entries(ofTree: id, at: folder.path)
     }
 
     /// The entries of a tree known by id, at `folder`.
@@ -111,6 +119,11 @@ public struct DirectorySource: BoardSource {
             }
             return SourceEntry(name: name, path: path, kind: kind, id: nil)
         }
+    }
+
+    /// The entries of a listed folder.
+    public func entries(of folder: SourceEntry) throws -> [SourceEntry] {
+        try entries(in: folder.path) ?? []
     }
 
     /// The file's size on disk.

@@ -91,14 +91,17 @@ public final class BoardStore {
     /// When another writer moves the branch first, the board is read again and `make` runs again, so the
     /// change is re-applied to what is there now. `make` may throw to give up.
     @discardableResult
+    /// `reusing` is a snapshot the caller already loaded: the first attempt uses it when the branch has not
+    /// moved since, which saves reading the board twice.
     public func commit(message: String, trailers: [Trailer] = [], loading options: BoardLoader.Options = .listing,
-                       maxAttempts: Int = 8, _ make: (BoardSnapshot) throws -> [FileChange]) throws -> BoardCommit {
+                       reusing loaded: BoardSnapshot? = nil, maxAttempts: Int = 8,
+                       _ make: (BoardSnapshot) throws -> [FileChange]) throws -> BoardCommit {
         let signature = try identity()
         var attempt = 0
         while true {
             attempt += 1
             let parent = try tip()
-            let snapshot = try snapshot(options)
+            let snapshot = if attempt == 1, let loaded, loaded.commit == parent { loaded } else { try snapshot(options) }
             let changes = try make(snapshot)
             var baseTree: ObjectID?
             if let parent { baseTree = try repository.commit(parent).tree }

@@ -10,14 +10,8 @@ enum BoardValidator {
         let loadedWorkflows = config.documents[.workflows] != nil
         let loadedRoles = config.documents[.roles] != nil
         let loadedRuntimes = config.documents[.runtimes] != nil
-        var seen: [String: String] = [:]
-
         for record in snapshot.tickets {
-            if let other = seen[record.id] {
-                problems[record.id, default: []].append(Diagnostic(
-                    "duplicate ticket id \(record.id): also at \(other)", at: SourceLocation(file: record.folder, line: 1, column: 1)))
-            }
-            seen[record.id] = record.folder
+            // Active ids are folder names of one tree, so a duplicate can only be an active and an archived copy.
             if !record.archived, let archivedAt = snapshot.archivedFolders[record.id] {
                 problems[record.id, default: []].append(Diagnostic(
                     "duplicate ticket id \(record.id): also archived at \(archivedAt)",
@@ -79,44 +73,48 @@ enum BoardValidator {
     }
 
     /// Every cycle through `edges`, reported on each ticket in it at the edge that closes the loop.
+    /// The graph holds only tickets that have edges, so a board where few tickets depend on others
+    /// costs little however large it is.
     private static func cycles(in snapshot: BoardSnapshot, edges: (TicketRecord) -> [String], kind: String,
                                location: (TicketRecord, Int) -> SourceLocation?) -> [(String, Diagnostic)] {
+        var graph: [String: [String]] = [:]
+        for record in snapshot.tickets {
+            let targets = edges(record)
+            if !targets.isEmpty { graph[record.id] = targets }
+        }
+        guard !graph.isEmpty else { return [] }
         enum Mark { case visiting, done }
         var marks: [String: Mark] = [:]
         var stack: [String] = []
         var found: [(String, Diagnostic)] = []
         var reported: Set<String> = []
 
+        func report(_ loop: [String]) {
+            let text = loop.joined(separator: " -> ")
+            for (position, member) in loop.dropLast().enumerated() where reported.insert(member).inserted {
+                guard let record = snapshot.ticket(member) else { continue }
+                let edgeIndex = edges(record).firstIndex(of: loop[position + 1]) ?? 0
+                found.append((member, Diagnostic(
+                    "\(kind): \(text)",
+                    at: location(record, edgeIndex) ?? SourceLocation(file: record.specPath, line: 1, column: 1))))
+            }
+        }
+
         func visit(_ id: String) {
             marks[id] = .visiting
             stack.append(id)
-            if let record = snapshot.ticket(id) {
-                for (index, next) in edges(record).enumerated() where snapshot.ticket(next) != nil {
-                    switch marks[next] {
-                    case .visiting?:
-                        let loop = Array(stack[stack.lastIndex(of: next)!...]) + [next]
-                        let text = loop.joined(separator: " -> ")
-                        for member in loop.dropLast() where reported.insert(member).inserted {
-                            guard let memberRecord = snapshot.ticket(member) else { continue }
-                            let successor = loop[loop.firstIndex(of: member)! + 1]
-                            let edgeIndex = edges(memberRecord).firstIndex(of: successor) ?? index
-                            found.append((member, Diagnostic(
-                                "\(kind): \(text)",
-                                at: location(memberRecord, edgeIndex)
-                                    ?? SourceLocation(file: memberRecord.specPath, line: 1, column: 1))))
-                        }
-                    case nil:
-                        visit(next)
-                    case .done?:
-                        break
-                    }
+            for next in graph[id] ?? [] where next != id {  // a self-reference is reported on its own
+                switch marks[next] {
+                case .visiting?: report(Array(stack[stack.lastIndex(of: next)!...]) + [next])
+                case nil: if graph[next] != nil { visit(next) } else { marks[next] = .done }
+                case .done?: break
                 }
             }
             stack.removeLast()
             marks[id] = .done
         }
-        for record in snapshot.tickets where marks[record.id] == nil {
-            visit(record.id)
+        for id in graph.keys.sorted() where marks[id] == nil {
+            visit(id)
         }
         return found
     }

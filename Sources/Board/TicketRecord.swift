@@ -33,6 +33,9 @@ public struct SpecLocations: Sendable, Hashable, Codable {
 }
 
 /// One ticket as loaded from the board: its files, parsed where they parse, and what is wrong with them.
+///
+/// A value with copy-on-write storage: the identity fields sit inline and the parsed payload in a shared box,
+/// so the arrays of ten thousand records that every load sorts, filters and copies stay cheap to move.
 public struct TicketRecord: Sendable {
     /// The folder name, which is the ticket's id.
     public var id: String
@@ -42,46 +45,44 @@ public struct TicketRecord: Sendable {
     public var archived: Bool
     /// The folder's tree id, when read from git.
     public var treeID: ObjectID?
-    /// The spec, when `ticket.yaml` loaded.
-    public var spec: Ticket?
-    /// The status, when `status.yaml` exists and loaded.
-    public var status: TicketStatus?
-    /// Evidence packet file names, in order.
-    public var evidence: [String]
-    /// Note file names, in order.
-    public var notes: [String]
-    /// Problems found in this ticket's own files.
-    public var diagnostics: [Diagnostic]
-    /// Where cross-referencing fields sit, for later checks.
-    public var locations: SpecLocations
-
     /// Whether the folder's files were read and parsed (false in a listing-only snapshot).
     public var isParsed: Bool = true
 
+    private var payload: Payload
+
+    /// The spec, when `ticket.yaml` loaded.
+    public var spec: Ticket? {
+        get { payload.spec }
+        set { unique().spec = newValue }
+    }
+    /// The status, when `status.yaml` exists and loaded.
+    public var status: TicketStatus? {
+        get { payload.status }
+        set { unique().status = newValue }
+    }
+    /// Evidence packet file names, in order.
+    public var evidence: [String] {
+        get { payload.evidence }
+        set { unique().evidence = newValue }
+    }
+    /// Note file names, in order.
+    public var notes: [String] {
+        get { payload.notes }
+        set { unique().notes = newValue }
+    }
+    /// Problems found in this ticket's own files.
+    public var diagnostics: [Diagnostic] {
+        get { payload.diagnostics }
+        set { unique().diagnostics = newValue }
+    }
+    /// Where cross-referencing fields sit, for later checks.
+    public var locations: SpecLocations {
+        get { payload.locations }
+        set { unique().locations = newValue }
+    }
+
     /// A ticket whose spec did not load: it is shown as broken, never skipped.
     public var isBroken: Bool { isParsed && spec == nil }
-
-    /// A record of a folder that was listed but not read.
-    init(unparsed entry: SourceEntry, archived: Bool) {
-        self.init(id: entry.name, folder: entry.path, archived: archived, treeID: entry.id, spec: nil, status: nil,
-                  evidence: [], notes: [], diagnostics: [], locations: SpecLocations())
-        isParsed = false
-    }
-
-    /// A record of a folder.
-    public init(id: String, folder: String, archived: Bool, treeID: ObjectID?, spec: Ticket?, status: TicketStatus?,
-         evidence: [String], notes: [String], diagnostics: [Diagnostic], locations: SpecLocations) {
-        self.id = id
-        self.folder = folder
-        self.archived = archived
-        self.treeID = treeID
-        self.spec = spec
-        self.status = status
-        self.evidence = evidence
-        self.notes = notes
-        self.diagnostics = diagnostics
-        self.locations = locations
-    }
 
     /// The spec file's path.
     public var specPath: String { "\(folder)/\(TicketFile.spec)" }
@@ -91,5 +92,60 @@ public struct TicketRecord: Sendable {
     /// Whether the ticket is finished for good: its status is done or cancelled, or a person cancelled it.
     public var isClosed: Bool {
         archived || (status?.status.isClosed ?? false) || spec?.state == .cancelled
+    }
+
+    /// A record of a folder that was listed but not read.
+    init(unparsed entry: SourceEntry, archived: Bool) {
+        id = entry.name
+        folder = entry.path
+        self.archived = archived
+        treeID = entry.id
+        isParsed = false
+        payload = Payload.empty
+    }
+
+    /// A record of a folder.
+    public init(id: String, folder: String, archived: Bool, treeID: ObjectID?, spec: Ticket?, status: TicketStatus?,
+                evidence: [String], notes: [String], diagnostics: [Diagnostic], locations: SpecLocations) {
+        self.id = id
+        self.folder = folder
+        self.archived = archived
+        self.treeID = treeID
+        payload = Payload(spec: spec, status: status, evidence: evidence, notes: notes, diagnostics: diagnostics,
+                          locations: locations)
+    }
+
+    /// The payload, copied first when another record shares it.
+    private mutating func unique() -> Payload {
+        if !isKnownUniquelyReferenced(&payload) { payload = payload.copy() }
+        return payload
+    }
+
+    /// The parsed part of a record. Mutated only through `unique()`, so a shared box is never written.
+    private final class Payload: @unchecked Sendable {
+        static let empty = Payload(spec: nil, status: nil, evidence: [], notes: [], diagnostics: [],
+                                   locations: SpecLocations())
+
+        var spec: Ticket?
+        var status: TicketStatus?
+        var evidence: [String]
+        var notes: [String]
+        var diagnostics: [Diagnostic]
+        var locations: SpecLocations
+
+        init(spec: Ticket?, status: TicketStatus?, evidence: [String], notes: [String], diagnostics: [Diagnostic],
+             locations: SpecLocations) {
+            self.spec = spec
+            self.status = status
+            self.evidence = evidence
+            self.notes = notes
+            self.diagnostics = diagnostics
+            self.locations = locations
+        }
+
+        func copy() -> Payload {
+            Payload(spec: spec, status: status, evidence: evidence, notes: notes, diagnostics: diagnostics,
+                    locations: locations)
+        }
     }
 }

@@ -3,7 +3,13 @@ internal import CLibGit2
 /// Process-wide libgit2 set-up, run once by every entry point.
 enum LibGit2 {
     /// `git_libgit2_init` runs exactly once, the first time this is read; we never shut down.
-    private static let initialized: Int32 = git_libgit2_init()
+    /// Trees of any size stay in libgit2's object cache (the default keeps only trees under 4 KB): a board's
+    /// `tickets/` tree is large and read over and over, and inflating it each time made loads quadratic.
+    private static let initialized: Int32 = {
+        let result = git_libgit2_init()
+        _ = mission_git_set_cache_object_limit(GIT_OBJECT_TREE, 64 << 20)
+        return result
+    }()
 
     /// Makes sure libgit2 is initialised.
     static func ensureInitialized() {

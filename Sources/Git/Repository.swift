@@ -10,6 +10,24 @@ public final class Repository {
 
     private init(handle: OpaquePointer) {
         self.handle = handle
+        useFastLooseObjects()
+    }
+
+    /// Writes new loose objects at zlib level 1, git's own default (`core.looseCompression`), instead of
+    /// libgit2's level 6. A commit rewrites every tree on its path, and a board's `tickets/` tree of ten
+    /// thousand entries is ~400 KB: deflating it at level 6 made each commit ~3x dearer. Objects stay
+    /// ordinary git objects; every reader inflates any level. Best effort: on failure the default stays.
+    private func useFastLooseObjects() {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else { return }
+        defer { git_odb_free(odb) }
+        let objects = String(cString: git_repository_path(handle)) + "objects"
+        var backend: UnsafeMutablePointer<git_odb_backend>?
+        guard git_odb_backend_loose(&backend, objects, 1, 0, 0, 0) == 0 else { return }
+        // Highest priority, so writes (which go to the first writable backend) land here.
+        if git_odb_add_backend(odb, backend, 3) != 0 {
+            backend?.pointee.free(backend)
+        }
     }
 
     deinit {

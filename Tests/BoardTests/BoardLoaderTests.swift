@@ -83,6 +83,16 @@ import Testing
         #expect(problems.contains("board/roles.yaml:3:23: error: unknown runtime profile 'missing'"), "\(problems)")
     }
 
+    @Test func aBrokenConfigFileIsOneErrorNotAFloodOfUnknownNames() throws {
+        let board = try BoardFixture()
+        for index in 0..<5 { try board.ticket("MC-\(index)", "workflow: code\nassignee: coder\n") }
+        try board.write("board/workflows.yaml", "workflows:\n  code:\n    gates:\n      - {name: test, check: make, timeout: 2x}\n")
+        let problems = board.load().allDiagnostics
+        #expect(problems.map(\.description) == [
+            "board/workflows.yaml:4:44: error: timeout must be a duration like 30m, 2h or 7d (found '2x')",
+        ])
+    }
+
     @Test func archivedTicketsAreListedByIDAndCloseTheirDependents() throws {
         let board = try BoardFixture()
         try board.ticket("MC-OLD", folder: "../archive/2026/10/MC-OLD")

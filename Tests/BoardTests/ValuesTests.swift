@@ -7,7 +7,7 @@ import Testing
         #expect(Interval(text)?.seconds == seconds)
     }
 
-    @Test(arguments: ["", "h", "0h", "-1h", "2x", "1.5h", "2 h x", "99999999999999999999d"])
+    @Test(arguments: ["", "h", "0h", "-1h", "2x", "1.5h", "2 h x", "99999999999999999999d", "+5m", "05m", " 2h", "2h "])
     func badIntervals(text: String) {
         #expect(Interval(text) == nil)
     }
@@ -21,6 +21,11 @@ import Testing
     @Test(arguments: [("123", 123), ("512KB", 524_288), ("20MB", 20_971_520), ("1GB", 1_073_741_824), ("5mb", 5_242_880)])
     func sizes(text: String, bytes: Int) {
         #expect(ByteSize(text)?.bytes == bytes)
+    }
+
+    @Test(arguments: ["", "MB", "+5MB", "-1", "5 MB", "5TB", "1.5MB"])
+    func badSizes(text: String) {
+        #expect(ByteSize(text) == nil)
     }
 
     @Test(arguments: ["0 3 * * *", "*/15 * * * 1-5", "0 0 1 1 0", "5,10 2-4 * 12 7"])

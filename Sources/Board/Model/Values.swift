@@ -7,10 +7,13 @@ public struct Interval: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The text as written in the file.
     public let text: String
 
-    /// Parses `90s`, `30m`, `2h`, `7d` or `2w`; nil for anything else.
+    /// Parses `90s`, `30m`, `2h`, `7d` or `2w` (digits without a leading zero, then the unit); nil for anything
+    /// else, exactly as the JSON Schema's `^[1-9][0-9]*[smhdw]$`.
     public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let unit = trimmed.last, let count = Int(trimmed.dropLast()), count > 0 else { return nil }
+        let trimmed = text
+        let digits = trimmed.dropLast()
+        guard let unit = trimmed.last, let first = digits.first, first != "0",
+              digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits) else { return nil }
         let scale: Int
         switch unit {
         case "s": scale = 1
@@ -66,12 +69,14 @@ public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The text as written in the file.
     public let text: String
 
-    /// Parses `123`, `512KB`, `20MB` or `1GB` (powers of 1024); nil for anything else.
+    /// Parses `123`, `512KB`, `20MB` or `1GB` (powers of 1024, any case); nil for anything else, exactly as
+    /// the JSON Schema's `^[0-9]+([kKmMgG]?[bB])?$`.
     public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text
         let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1), ("", 1)]
         for (suffix, scale) in units where trimmed.uppercased().hasSuffix(suffix) {
-            guard let count = Int(trimmed.dropLast(suffix.count)), count >= 0 else { continue }
+            let digits = trimmed.dropLast(suffix.count)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits) else { continue }
             let (product, overflow) = count.multipliedReportingOverflow(by: scale)
             guard !overflow else { return nil }
             self.bytes = product

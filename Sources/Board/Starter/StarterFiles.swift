@@ -1177,6 +1177,7 @@ description: |
           ]
         },
         "then": {
+          "description": "An ssh profile needs a host.",
           "required": [
             "host"
           ],
@@ -1790,6 +1791,7 @@ description: |
               "additionalProperties": false,
               "oneOf": [
                 {
+                  "title": "An agent gate: role, and no check or human",
                   "required": [
                     "role"
                   ],
@@ -1808,6 +1810,7 @@ description: |
                   }
                 },
                 {
+                  "title": "A check gate: check, and no role or human",
                   "required": [
                     "check"
                   ],
@@ -1826,6 +1829,7 @@ description: |
                   }
                 },
                 {
+                  "title": "A human gate: human, and no role or check",
                   "required": [
                     "human"
                   ],

@@ -51,7 +51,8 @@ struct Archive: ParsableCommand {
             }
             let result = try context.store.commit(
                 message: "archive \(moves.count) closed ticket\(moves.count == 1 ? "" : "s")",
-                trailers: moves.map { Trailer(key: "Mission-Ticket", value: $0.id) } + [Trailer(key: "Mission-Action", value: "archive")]
+                trailers: moves.map { Trailer(key: "Mission-Ticket", value: $0.id) } + [Trailer(key: "Mission-Action", value: "archive")],
+                reusing: snapshot
             ) { current in
                 guard let commit = current.commit else { return [] }
                 let tree = try context.repository.commit(commit).tree

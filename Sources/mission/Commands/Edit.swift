@@ -31,7 +31,8 @@ struct Edit: ParsableCommand {
             }
             let result = try context.store.commit(
                 message: "\(id): edit spec", trailers: [Trailer(key: "Mission-Ticket", value: id),
-                                                        Trailer(key: "Mission-Action", value: "edit")]
+                                                        Trailer(key: "Mission-Action", value: "edit")],
+                reusing: snapshot
             ) { current in
                 guard let now = current.ticket(id) else { throw MissionFailure("\(id) was removed meanwhile") }
                 let base = try context.specBytes(now, in: current)

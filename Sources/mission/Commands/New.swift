@@ -81,7 +81,8 @@ struct New: ParsableCommand {
             let path = "\(folder)/\(TicketFile.spec)"
             let result = try context.store.commit(
                 message: "\(id): new \(kind.rawValue): \(title)",
-                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "new")]
+                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "new")],
+                reusing: snapshot
             ) { current in
                 if current.contains(id) { throw MissionFailure("\(id) was created meanwhile by someone else; run the command again") }
                 return [.write(path: path, bytes: bytes)]

@@ -35,7 +35,8 @@ struct Note: ParsableCommand {
             var written = ""
             let result = try context.store.commit(
                 message: "\(id): note by \(author.name)",
-                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "note")]
+                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "note")],
+                reusing: snapshot
             ) { listing in
                 let now = try context.store.parsing([id], in: listing).ticket(id) ?? record
                 var suffix = 0

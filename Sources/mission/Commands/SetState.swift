@@ -25,7 +25,8 @@ enum SetState {
         try context.requireNoUncommittedEdit(record.specPath, committed: committed)
         let result = try context.store.commit(
             message: "\(id): \(spec.state.rawValue) -> \(state.rawValue)",
-            trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: state.rawValue)]
+            trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: state.rawValue)],
+            reusing: snapshot
         ) { listing in
             let current = try context.store.parsing([id], in: listing)
             guard let now = current.ticket(id) else { throw MissionFailure("\(id) was removed meanwhile") }
