@@ -2,30 +2,6 @@ import Dispatch
 import Foundation
 import Git
 
-/// Parsed tickets keyed by the id of their folder's tree: a folder that did not change is not parsed again.
-/// Derived and disposable. Safe to share between threads.
-public final class TicketCache: @unchecked Sendable {
-    private var records: [ObjectID: TicketRecord] = [:]
-    private let lock = NSLock()
-
-    /// An empty cache.
-    public init() {}
-
-    /// The record cached for a folder tree.
-    public func record(for tree: ObjectID) -> TicketRecord? {
-        lock.withLock { records[tree] }
-    }
-
-    /// Remembers a record by its folder tree.
-    public func store(_ record: TicketRecord) {
-        guard let tree = record.treeID else { return }
-        lock.withLock { records[tree] = record }
-    }
-
-    /// The number of cached records.
-    public var count: Int { lock.withLock { records.count } }
-}
-
 /// Loads board snapshots.
 public enum BoardLoader {
     /// What to load besides the active tickets.
@@ -307,6 +283,9 @@ enum TicketParser {
                     parent: spec.parent.map { _ in document.location(of: [.key("parent")]) },
                     blockedBy: spec.blockedBy.indices.map { document.location(of: [.key("blocked_by"), .index($0)]) },
                     title: document.location(of: [.key("title")]))
+                if spec.title.allSatisfy(\.isWhitespace) {
+                    record.diagnostics.append(Diagnostic("title must not be empty", at: record.locations.title!))
+                }
                 if spec.id != files.id {
                     record.diagnostics.append(Diagnostic(
                         "id '\(spec.id)' does not match its folder '\(files.id)'", at: record.locations.id!,

@@ -29,14 +29,26 @@ public final class BoardStore {
     public let repository: Repository
     /// Where the board is.
     public let location: BoardLocation
-    /// Parsed tickets by folder tree, shared by every load of this store.
-    public let cache: TicketCache
+    /// Where parsed tickets are kept between runs, or nil for none.
+    public let cacheFile: String?
+    private var loadedCache: TicketCache?
+    private var savedStores = 0
 
-    /// A store over `location` in `repository`.
-    public init(repository: Repository, location: BoardLocation, cache: TicketCache = TicketCache()) {
+    /// Parsed tickets by folder tree, shared by every load of this store; read from `cacheFile` on first use.
+    public var cache: TicketCache {
+        if let loadedCache { return loadedCache }
+        let cache = cacheFile.map(TicketCache.load(from:)) ?? TicketCache()
+        loadedCache = cache
+        return cache
+    }
+
+    /// A store over `location` in `repository`, with an in-memory `cache`, or, when none is given, one kept
+    /// between runs in the repository's git folder (derived and disposable: deleting it costs only speed).
+    public init(repository: Repository, location: BoardLocation, cache: TicketCache? = nil) {
         self.repository = repository
         self.location = location
-        self.cache = cache
+        self.loadedCache = cache
+        self.cacheFile = cache == nil ? "\(repository.gitDirectory)/mission/tickets.cache" : nil
     }
 
     /// The branch's commit, or nil when the branch has no commits yet.
@@ -49,9 +61,19 @@ public final class BoardStore {
         guard let tip = try tip() else {
             let empty = try repository.emptyTree()
             return BoardLoader.load(from: TreeSource(repository: repository, root: empty), location: location,
-                                    options: options, cache: cache)
+                                    options: options)
         }
-        return try BoardLoader.load(repository: repository, commit: tip, location: location, options: options, cache: cache)
+        guard options.parseTickets else {
+            return try BoardLoader.load(repository: repository, commit: tip, location: location, options: options)
+        }
+        let cache = self.cache
+        let snapshot = try BoardLoader.load(repository: repository, commit: tip, location: location, options: options,
+                                            cache: cache)
+        if let cacheFile, cache.storedSinceLoad > savedStores {
+            TicketCache.save(snapshot.tickets, to: cacheFile)
+            savedStores = cache.storedSinceLoad
+        }
+        return snapshot
     }
 
     /// `snapshot` with the tickets `ids` read and parsed (when they exist and are not yet), and the
@@ -70,7 +92,9 @@ public final class BoardStore {
             if existing?.isParsed == true { continue }
             let folder = existing?.folder ?? snapshot.archivedFolders[id]
             guard let folder, let entry = try? source.entry(at: folder), entry.kind == .folder else { continue }
-            result.upsert(BoardLoader.loadTicket(folder: entry, archived: existing?.archived ?? true, from: source, cache: cache))
+            // Only a cache already in memory: reading the cache file to parse one ticket would cost more than it saves.
+            result.upsert(BoardLoader.loadTicket(folder: entry, archived: existing?.archived ?? true, from: source,
+                                                 cache: loadedCache))
             changed = true
         }
         if changed { result.revalidate() }

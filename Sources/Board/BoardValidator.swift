@@ -23,9 +23,6 @@ enum BoardValidator {
                 problems[record.id, default: []].append(Diagnostic(
                     message, at: location ?? SourceLocation(file: record.specPath, line: 1, column: 1), hint: hint))
             }
-            if spec.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                add("title must not be empty", at.title)
-            }
             if let workflow = spec.workflow, loadedWorkflows, config.workflows.workflows[workflow] == nil {
                 add("unknown workflow '\(workflow)'", at.workflow,
                     hint: suggestion(workflow, among: config.workflows.workflows.keys))

@@ -48,36 +48,37 @@ public struct TicketRecord: Sendable {
     /// Whether the folder's files were read and parsed (false in a listing-only snapshot).
     public var isParsed: Bool = true
 
+    // Read accessors yield (borrow) rather than return, so `record.spec?.priority` copies no Ticket.
     private var payload: Payload
 
     /// The spec, when `ticket.yaml` loaded.
     public var spec: Ticket? {
-        get { payload.spec }
+        _read { yield payload.spec }
         set { unique().spec = newValue }
     }
     /// The status, when `status.yaml` exists and loaded.
     public var status: TicketStatus? {
-        get { payload.status }
+        _read { yield payload.status }
         set { unique().status = newValue }
     }
     /// Evidence packet file names, in order.
     public var evidence: [String] {
-        get { payload.evidence }
+        _read { yield payload.evidence }
         set { unique().evidence = newValue }
     }
     /// Note file names, in order.
     public var notes: [String] {
-        get { payload.notes }
+        _read { yield payload.notes }
         set { unique().notes = newValue }
     }
     /// Problems found in this ticket's own files.
     public var diagnostics: [Diagnostic] {
-        get { payload.diagnostics }
+        _read { yield payload.diagnostics }
         set { unique().diagnostics = newValue }
     }
     /// Where cross-referencing fields sit, for later checks.
     public var locations: SpecLocations {
-        get { payload.locations }
+        _read { yield payload.locations }
         set { unique().locations = newValue }
     }
 

@@ -27,7 +27,18 @@ extension BoardSnapshot {
 
     /// The tickets that match `filter`, in the order the watcher would take them: priority, then age, then id.
     public func tickets(matching filter: TicketFilter) -> [TicketRecord] {
-        tickets.filter { filter.matches($0, in: self) }.sorted(by: Self.workOrder)
+        // Sort on keys taken once per ticket, not read again on each of the n log n comparisons.
+        let matching = tickets.filter { filter.matches($0, in: self) }
+        let keys = matching.indices.map { index in
+            let spec = matching[index].spec
+            return (rank: spec?.priority.rank ?? -1, created: spec?.created ?? .distantFuture,
+                    id: matching[index].id, index: index)
+        }
+        return keys.sorted {
+            if $0.rank != $1.rank { return $0.rank > $1.rank }
+            if $0.created != $1.created { return $0.created < $1.created }
+            return $0.id < $1.id
+        }.map { matching[$0.index] }
     }
 
     /// Priority first (urgent before low), then the older ticket, then id.

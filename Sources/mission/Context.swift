@@ -106,11 +106,24 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// `text` cut to `width` characters, with an ellipsis when cut.
+    /// `text` on one line, cut to `width` characters with an ellipsis, or padded with spaces to `width`.
+    /// Plain Swift: this runs for every row of a listing, and Foundation's string bridging was most of its cost.
     static func fit(_ text: String, _ width: Int) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
-        if flat.count <= width { return flat.padding(toLength: width, withPad: " ", startingAt: 0) }
-        return String(flat.prefix(max(0, width - 1))) + "…"
+        var out = ""
+        out.reserveCapacity(width)
+        var count = 0
+        let cut = text.count > width
+        for character in text {
+            if count == width - 1, cut {
+                out.append("…")
+                return out
+            }
+            out.append(character.isNewline ? " " : character)
+            count += 1
+            if count == width { return out }
+        }
+        if count < width { out.append(String(repeating: " ", count: width - count)) }
+        return out
     }
 }
 

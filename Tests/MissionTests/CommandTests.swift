@@ -227,6 +227,8 @@ struct CommandTests {
         #expect(log.stdout.contains("Mission-Action: note"))
         #expect(log.stdout.contains("Mission-Action: new"))
         try sandbox.mission("check").expectSuccess()
+        let all = try sandbox.mission("check", "--archived", "--json").expectSuccess()
+        #expect(all.stdout.contains("\"tickets\" : 2"))
     }
 
     @Test func aBoardOnADedicatedBranchLeavesTheCheckoutAlone() throws {
@@ -259,6 +261,24 @@ struct CommandTests {
         let dangling = try sandbox.mission("new", "Dangling", "--blocked-by", "MC-NOPE", "--no-edit")
         #expect(dangling.status == 1)
         #expect(dangling.stderr.contains("blocked_by names MC-NOPE, which does not exist"))
+    }
+
+    @Test func theTicketCacheIsDerivedAndDisposable() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["Cached one", "Cached two"])
+        let first = try sandbox.mission("list", "--json").expectSuccess().stdout
+        let cache = "\(sandbox.path)/.git/mission/tickets.cache"
+        #expect(FileManager.default.fileExists(atPath: cache))
+        #expect(try sandbox.mission("list", "--json").expectSuccess().stdout == first)
+        // A change shows at once: the cache is keyed by the folder's tree, not trusted by name.
+        try sandbox.mission("ready", ids[0]).expectSuccess()
+        #expect(try sandbox.mission("list", "--ready").expectSuccess().stdout.contains("Cached one"))
+        // A damaged cache costs nothing but speed.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: cache))
+        #expect(try sandbox.mission("list", "--ready").expectSuccess().stdout.contains("Cached one"))
+        try FileManager.default.removeItem(atPath: cache)
+        #expect(try sandbox.mission("list").expectSuccess().stdout.contains("Cached two"))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
     }
 
     @Test func errorsAreClearAndExitNonZero() throws {

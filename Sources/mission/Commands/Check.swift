@@ -9,6 +9,7 @@ struct Check: ParsableCommand {
         abstract: "Validate the board: every file, every reference.",
         discussion: """
             Checks the working files when the board's branch is checked out, else the branch tip.
+            Archived tickets are listed (references to them resolve) but parsed only with --archived.
             Exits 1 when there is any error. The pre-commit hook runs 'mission check --staged'.
             """)
 
@@ -20,6 +21,9 @@ struct Check: ParsableCommand {
     @Option(help: "Check the board as of this commit.")
     var ref: String?
 
+    @Flag(name: .customLong("archived"), help: "Check archived tickets too (they were checked while active).")
+    var includeArchived = false
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -27,7 +31,7 @@ struct Check: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             let repository = context.repository
-            let options = BoardLoader.Options(includeArchived: true)
+            let options = BoardLoader.Options(includeArchived: includeArchived)
             var snapshot: BoardSnapshot
             var extra: [Diagnostic] = []
             let source: any BoardSource
@@ -52,7 +56,9 @@ struct Check: ParsableCommand {
                 source = TreeSource(repository: repository, root: try repository.commit(tip).tree)
                 what = "\(context.location.branchName)"
             }
-            snapshot = BoardLoader.load(from: source, location: context.location, options: options)
+            // Trees are content-addressed, so parsed tickets from the cache are exact; files on disk are not.
+            snapshot = BoardLoader.load(from: source, location: context.location, options: options,
+                                        cache: source is TreeSource ? context.store.cache : nil)
             extra += Self.evidenceProblems(snapshot, source: source)
             let all = (snapshot.allDiagnostics + extra)
             let errors = all.filter { $0.severity == .error }.count
