@@ -34,7 +34,7 @@ let package = Package(
             path: "Benchmarks/mission-bench"
         ),
         .testTarget(name: "GitTests", dependencies: ["Git"]),
-        .testTarget(name: "BoardTests", dependencies: ["Board", "Git"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BoardTests", dependencies: ["Board", "Git", .product(name: "Yams", package: "Yams")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Board"]),
         .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"]),
     ]

@@ -1,6 +1,7 @@
 // The benchmark suite: `swift run -c release mission-bench [--sizes 1000,10000,100000] [--runs N]`.
 // Builds boards in temporary repositories and prints a table of timings (median of runs) and peak memory.
 import Board
+import Control
 import Foundation
 import Git
 
@@ -150,7 +151,8 @@ guard FileManager.default.isExecutableFile(atPath: missionBinary) else {
 }
 print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("")
-let header = ["board", "cold load", "warm load", "list --ready", "check", "show", "new", "peak MB"]
+let header = ["board", "cold load", "warm load", "ready (lib)", "new (lib)", "list --ready", "check", "show", "new",
+              "peak MB"]
 print(header.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
 
 for size in arguments.sizes {
@@ -173,13 +175,49 @@ for size in arguments.sizes {
             _ = try BoardLoader.load(repository: repository, commit: commit, location: location, cache: cache)
         })
     }
+    var ready: [Double] = []
+    for _ in 0..<arguments.runs {
+        ready.append(try milliseconds {
+            let snapshot = try BoardLoader.load(repository: repository, commit: commit, location: location, cache: cache)
+            var filter = TicketFilter()
+            filter.readyOnly = true
+            precondition(!snapshot.tickets(matching: filter).isEmpty)
+        })
+    }
+    // What `mission new --no-edit` does, in process: listing, mint, render, validate, commit.
+    let store = BoardStore(repository: repository, location: location, cache: TicketCache())
+    let me = Signature(name: "Bench", email: "bench@example.com", date: Date())
+    setenv("GIT_AUTHOR_NAME", me.name, 1)
+    setenv("GIT_AUTHOR_EMAIL", me.email, 1)
+    let template = StarterBoard.file("templates/ticket.yaml")!
+    var newTicket: [Double] = []
+    for index in 0..<arguments.runs {
+        newTicket.append(try milliseconds {
+            let snapshot = try store.snapshot(.listing)
+            let id = TicketID.mint(prefix: "MC", existing: snapshot.allIDs, minimumLength: 4)
+            let bytes = Array(TicketTemplate.render(template, ticket: Ticket(id: id, title: "In process \(index)")).utf8)
+            precondition(snapshot.checking(spec: bytes, id: id, folder: location.ticketFolder(id)).isEmpty)
+            try store.commit(message: "\(id): new", reusing: snapshot) { _ in
+                [.write(path: "\(location.ticketFolder(id))/ticket.yaml", bytes: bytes)]
+            }
+        })
+    }
     let list = (0..<arguments.runs).map { _ in runMission(["list", "--ready"], in: path) }
     let check = (0..<max(1, arguments.runs / 2)).map { _ in runMission(["check"], in: path) }
     let show = (0..<arguments.runs).map { index in runMission(["show", ids[index * 7 % size.active]], in: path) }
     let new = (0..<arguments.runs).map { index in runMission(["new", "Bench \(index)", "--no-edit"], in: path) }
     let peak = max(peakMegabytes(children: true), peakMegabytes(children: false))
     let name = size.archived > 0 ? "\(size.active + size.archived) (\(size.active) active)" : "\(size.active)"
-    let row = [name] + [median(cold), median(warm), median(list), median(check), median(show), median(new)]
+    let row = [name] + [median(cold), median(warm), median(ready), median(newTicket), median(list), median(check),
+                        median(show), median(new)]
         .map { String(format: "%.1f ms", $0) } + [String(format: "%.0f", peak)]
     print(row.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
 }
+print("""
+
+    cold/warm load: BoardLoader over the commit's tree with an empty / a filled in-memory cache.
+    ready (lib): warm load + the ready filter, in process (what a resident watcher pays).
+    new (lib): listing, mint, render, validate and commit, in process.
+    list --ready, check, show, new: the real mission binary, process start included, with its on-disk
+    cache (the first list run fills it; the median is of warm runs).
+    """)

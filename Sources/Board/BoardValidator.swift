@@ -211,7 +211,7 @@ enum BoardValidator {
                         add(.workflows, path + [.key("check")], "check command must not be empty")
                     }
                 case .human(let group)?:
-                    if settings.approvers[group] == nil {
+                    if config.documents[.settings] != nil, settings.approvers[group] == nil {
                         add(.workflows, path + [.key("human")],
                             "no approver group '\(group)' in mission.yaml approvers",
                             hint: suggestion(group, among: settings.approvers.keys))

@@ -254,12 +254,16 @@ struct YAMLDecoderTests {
         #expect([value.a, value.b, value.c, value.d, value.e] == ["1234", "null", "true", "two\nlines\n", ""])
     }
 
-    @Test("integers: decimal only, quoted digits accepted, ranges checked")
+    @Test("integers: plain decimal only (quoted or tagged text is a string, as in YAML 1.2), ranges checked")
     func integers() throws {
         struct Numbers: Decodable { var a: Int; var b: Int; var c: Int8; var d: UInt16 }
-        let value = try YAMLCheck.decodeResult(Numbers.self, "a: -42\nb: \"12\"\nc: 127\nd: +65535\n").get()
+        let value = try YAMLCheck.decodeResult(Numbers.self, "a: -42\nb: 12\nc: 127\nd: +65535\n").get()
         let numbers: [Int] = [value.a, value.b, Int(value.c), Int(value.d)]
         #expect(numbers == [-42, 12, 127, 65535])
+        #expect(YAMLCheck.decodeFailure(Numbers.self, "a: 1\nb: \"12\"\nc: 1\nd: 1\n")
+            == "t.yaml:2:4: error: b must be an integer, found the quoted text '12'")
+        #expect(YAMLCheck.decodeFailure(Numbers.self, "a: 1\nb: !!str 12\nc: 1\nd: 1\n")
+            == "t.yaml:2:4: error: b must be an integer, found '12'")
         #expect(YAMLCheck.decodeFailure(Numbers.self, "a: 1\nb: 2\nc: 128\nd: 1\n")
             == "t.yaml:3:4: error: c must be an integer from -128 to 127, found '128'")
         #expect(YAMLCheck.decodeFailure(Numbers.self, "a: 1\nb: 2\nc: 1\nd: -1\n")

@@ -377,7 +377,10 @@ description: |
     },
     "harvested_signal": {
       "description": "The signal the agent reported at the end.",
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "enum": [
         "DONE",
         "REVIEW",
@@ -963,7 +966,10 @@ description: |
           },
           "permission": {
             "description": "Whether the role may change code: read or write. Default: read.",
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "enum": [
               "read",
               "write",
@@ -1144,7 +1150,10 @@ description: |
           },
           "output": {
             "description": "How the output is read: lines of text, or JSON lines.",
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "enum": [
               "lines",
               "json",
@@ -1272,7 +1281,10 @@ description: |
           },
           "missed": {
             "description": "What to do about runs missed while the watcher was down: run_once or skip.",
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "enum": [
               "run_once",
               "skip",
@@ -1537,7 +1549,10 @@ description: |
     },
     "kind": {
       "description": "What kind of work this is. Default: feature.",
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "enum": [
         "feature",
         "bug",
@@ -1549,7 +1564,10 @@ description: |
     },
     "priority": {
       "description": "How urgent it is; the watcher takes higher priorities first. Default: medium.",
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "enum": [
         "low",
         "medium",
@@ -1560,7 +1578,10 @@ description: |
     },
     "state": {
       "description": "The state you want: draft (not yet), ready (go), hold (pause), cancelled (drop). Default: draft.",
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "enum": [
         "draft",
         "ready",

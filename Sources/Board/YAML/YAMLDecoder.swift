@@ -84,7 +84,7 @@ final class NodeDecoder: Decoder {
     }
 
     func bool(_ node: Node, _ path: @autoclosure () -> [YAMLPath]) throws -> Bool {
-        if case .scalar(let scalar) = node, scalar.style == .plain {
+        if case .scalar(let scalar) = node, YAMLScalars.isPlainUntagged(scalar) {
             switch scalar.string {
             case "true": return true
             case "false": return false
@@ -95,7 +95,8 @@ final class NodeDecoder: Decoder {
     }
 
     func integer<T: FixedWidthInteger>(_ node: Node, _ type: T.Type, _ path: @autoclosure () -> [YAMLPath]) throws -> T {
-        if case .scalar(let scalar) = node, !YAMLScalars.isNull(scalar) {
+        // Quoted or tagged text is a string in YAML 1.2 (and in the JSON Schemas), never a number.
+        if case .scalar(let scalar) = node, YAMLScalars.isPlainUntagged(scalar), !YAMLScalars.isNull(scalar) {
             let (value, isDecimal) = YAMLScalars.integer(scalar.string, as: T.self)
             if let value { return value }
             if isDecimal {
@@ -107,7 +108,8 @@ final class NodeDecoder: Decoder {
     }
 
     func number(_ node: Node, _ path: @autoclosure () -> [YAMLPath]) throws -> Double {
-        if case .scalar(let scalar) = node, !YAMLScalars.isNull(scalar), let value = YAMLScalars.number(scalar.string) {
+        if case .scalar(let scalar) = node, YAMLScalars.isPlainUntagged(scalar), !YAMLScalars.isNull(scalar),
+           let value = YAMLScalars.number(scalar.string) {
             return value
         }
         throw mismatch(expected: "a number", found: YAMLScalars.describeFound(node), at: node, path: path())

@@ -14,6 +14,12 @@ enum YAMLScalars {
         }
     }
 
+    /// Whether `scalar` is written plain and without an explicit tag: only such text can be a number or a boolean.
+    @inline(__always)
+    static func isPlainUntagged(_ scalar: Node.Scalar) -> Bool {
+        scalar.style == .plain && scalar.tag.rawValue.isEmpty
+    }
+
     /// Whether `node` is a null scalar.
     @inline(__always)
     static func isNull(_ node: Node) -> Bool {
