@@ -64,8 +64,7 @@ public enum BoardLoader {
 
         // Archive: archive/YYYY/MM/ID. Ids are always listed; tickets are parsed only when asked.
         var archived: [String: String] = [:]
-        for (year, month, entry) in archiveFolders(source, location: location, diagnostics: &layout) {
-            _ = (year, month)
+        for entry in archiveFolders(source, location: location, diagnostics: &layout) {
             if let earlier = archived[entry.name] {
                 layout.append(Diagnostic("ticket \(entry.name) is archived twice (also at \(earlier))",
                                          at: SourceLocation(file: entry.path, line: 1, column: 1)))
@@ -90,23 +89,21 @@ public enum BoardLoader {
     }
 
     private static func archiveFolders(_ source: some BoardSource, location: BoardLocation,
-                                       diagnostics: inout [Diagnostic]) -> [(Int, Int, SourceEntry)] {
-        var result: [(Int, Int, SourceEntry)] = []
+                                       diagnostics: inout [Diagnostic]) -> [SourceEntry] {
+        var result: [SourceEntry] = []
         for year in (try? source.entries(in: location.archiveFolder)) ?? [] {
-            guard year.kind == .folder, let y = Int(year.name), year.name.count == 4 else {
+            guard year.kind == .folder, Int(year.name) != nil, year.name.count == 4 else {
                 diagnostics.append(Diagnostic("unexpected entry in archive/: expected YYYY/MM/ID folders",
                                               at: SourceLocation(file: year.path, line: 1, column: 1), severity: .warning))
                 continue
             }
             for month in (try? source.entries(of: year)) ?? [] {
-                guard month.kind == .folder, let m = Int(month.name), month.name.count == 2, (1...12).contains(m) else {
+                guard month.kind == .folder, month.name.count == 2, let number = Int(month.name), (1...12).contains(number) else {
                     diagnostics.append(Diagnostic("unexpected entry in archive/\(year.name)/: expected MM folders",
                                                   at: SourceLocation(file: month.path, line: 1, column: 1), severity: .warning))
                     continue
                 }
-                for ticket in (try? source.entries(of: month)) ?? [] where ticket.kind == .folder {
-                    result.append((y, m, ticket))
-                }
+                result += ((try? source.entries(of: month)) ?? []).filter { $0.kind == .folder }
             }
         }
         return result

@@ -79,8 +79,22 @@ struct BoardContext {
     func record(_ id: String, in snapshot: BoardSnapshot) throws -> TicketRecord {
         if let record = snapshot.ticket(id), record.isParsed { return record }
         if let record = try store.parsing([id], in: snapshot).ticket(id) { return record }
+        throw Self.noTicket(id, in: snapshot)
+    }
+
+    /// The failure for an id that is not on the board, with the nearest id as a hint.
+    static func noTicket(_ id: String, in snapshot: BoardSnapshot) -> MissionFailure {
         let hint = Suggest.closest(to: id, in: Array(snapshot.allIDs)).map { "\n  did you mean \($0)?" } ?? ""
-        throw MissionFailure("no ticket \(id) on the board\(hint)")
+        return MissionFailure("no ticket \(id) on the board\(hint)")
+    }
+
+    /// The active ticket `id`; fails when there is none or it is archived (archived tickets do not change).
+    func activeRecord(_ id: String, in snapshot: BoardSnapshot) throws -> TicketRecord {
+        if let record = snapshot.ticket(id), !record.archived { return record }
+        if snapshot.archivedFolders[id] != nil {
+            throw MissionFailure("\(id) is archived; archived tickets do not change")
+        }
+        throw Self.noTicket(id, in: snapshot)
     }
 
     /// Whether the board's branch is checked out in this repository's working tree.

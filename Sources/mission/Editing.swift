@@ -55,14 +55,6 @@ enum Editing {
     }
 }
 
-/// Checks a ticket's new spec against the rest of the board before it is committed.
-enum SpecValidation {
-    /// Problems the board would have with `bytes` as `record`'s ticket.yaml.
-    static func problems(_ bytes: [UInt8], id: String, folder: String, in snapshot: BoardSnapshot) -> [Diagnostic] {
-        snapshot.checking(spec: bytes, id: id, folder: folder)
-    }
-}
-
 /// Reading and writing one ticket's spec on the branch, keeping a checkout's edits safe.
 extension BoardContext {
     /// The committed bytes of a ticket's spec.

@@ -227,6 +227,9 @@ struct CommandTests {
         #expect(log.stdout.contains("Mission-Action: note"))
         #expect(log.stdout.contains("Mission-Action: new"))
         try sandbox.mission("check").expectSuccess()
+        let frozen = try sandbox.mission("ready", ids[1])
+        #expect(frozen.status == 1)
+        #expect(frozen.stderr.contains("\(ids[1]) is archived; archived tickets do not change"))
         let all = try sandbox.mission("check", "--archived", "--json").expectSuccess()
         #expect(all.stdout.contains("\"tickets\" : 2"))
     }

@@ -17,14 +17,11 @@ struct Edit: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             let snapshot = try context.snapshot()
-            guard let record = snapshot.ticket(id) else {
-                _ = try context.record(id, in: snapshot)
-                throw MissionFailure("\(id) is archived; archived tickets are not edited")
-            }
+            let record = try context.activeRecord(id, in: snapshot)
             let committed = try context.specBytes(record, in: snapshot)
             try context.requireNoUncommittedEdit(record.specPath, committed: committed)
             guard let edited = try Editing.edit(committed, name: "\(id)-ticket.yaml", validate: { bytes in
-                SpecValidation.problems(bytes, id: id, folder: record.folder, in: snapshot)
+                snapshot.checking(spec: bytes, id: id, folder: record.folder)
             }) else {
                 print("No changes to \(id).")
                 return

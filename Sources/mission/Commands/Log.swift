@@ -22,7 +22,7 @@ struct Log: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             let snapshot = try context.listing()
-            guard snapshot.contains(id) else { _ = try context.record(id, in: snapshot); return }
+            guard snapshot.contains(id) else { throw BoardContext.noTicket(id, in: snapshot) }
             guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
             // An archived ticket's history runs through both folders.
             var paths = [context.location.ticketFolder(id)]

@@ -62,7 +62,7 @@ struct New: ParsableCommand {
             let folder = context.location.ticketFolder(id)
             var bytes = Array(TicketTemplate.render(template, ticket: ticket).utf8)
             let validate = { (candidate: [UInt8]) in
-                SpecValidation.problems(candidate, id: id, folder: folder, in: snapshot)
+                snapshot.checking(spec: candidate, id: id, folder: folder)
             }
             if noEdit {
                 let problems = validate(bytes).filter { $0.severity == .error }

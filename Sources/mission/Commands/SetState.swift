@@ -8,10 +8,7 @@ enum SetState {
     static func run(_ options: BoardOptions, id: String, to state: DesiredState, json: Bool) throws {
         let context = try BoardContext.open(options)
         let snapshot = try context.listing(parsing: [id])
-        guard let record = snapshot.ticket(id), !record.archived else {
-            _ = try context.record(id, in: snapshot)
-            throw MissionFailure("\(id) is archived; archived tickets do not change state")
-        }
+        let record = try context.activeRecord(id, in: snapshot)
         guard let spec = record.spec else {
             throw MissionFailure("\(id) is broken; fix its spec first:\n  " +
                                  snapshot.diagnostics(for: id).map(\.description).joined(separator: "\n  "))
