@@ -1,0 +1,204 @@
+import Board
+import Foundation
+
+/// A runtime session the watcher knows to be alive.
+public struct LiveSession: Sendable, Hashable {
+    /// The ticket it works on.
+    public var ticket: String
+    /// The session id.
+    public var session: String
+    /// The runtime profile it runs on (nil for a check the watcher runs itself).
+    public var profile: String?
+
+    /// A live session.
+    public init(ticket: String, session: String, profile: String?) {
+        self.ticket = ticket
+        self.session = session
+        self.profile = profile
+    }
+}
+
+/// Why a session is stopped.
+public enum StopReason: String, Sendable, Hashable, Codable {
+    /// The spec says hold.
+    case held
+    /// The spec says cancelled.
+    case cancelled
+    /// The spec went back to draft.
+    case draft
+}
+
+/// What the watcher should do next. The planner decides; the watcher carries it out and commits.
+public enum Action: Sendable, Hashable {
+    /// Claim the ticket (status queued → running, with compare-and-swap) and then start `profile` for `role`.
+    case dispatch(ticket: String, gate: String, role: String, profile: String, attempt: Int)
+    /// Claim the ticket and run a check gate's command in its worktree.
+    case runCheck(ticket: String, gate: String, command: String, attempt: Int)
+    /// Record that the ticket waits at a human gate for someone in `group`.
+    case awaitSignoff(ticket: String, gate: String, group: String)
+    /// Stop a live session and leave the ticket as its spec says.
+    case stop(ticket: String, session: String, reason: StopReason)
+    /// The board says a session runs but none is alive: let the reaper settle it (re-attach or "worker died").
+    case settle(ticket: String, session: String)
+    /// Record the ticket as cancelled (its spec says so and nothing runs).
+    case cancel(ticket: String)
+    /// Block the ticket for a person, with the reason.
+    case block(ticket: String, reason: String)
+    /// Flag an overdue check-in and say who should act.
+    case flagOverdue(ticket: String, due: Date, who: String)
+
+    /// The ticket the action concerns.
+    public var ticket: String {
+        switch self {
+        case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
+             .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
+             .flagOverdue(let ticket, _, _):
+            ticket
+        }
+    }
+
+    /// Whether the action starts work that takes a worker slot.
+    public var startsWork: Bool {
+        switch self {
+        case .dispatch, .runCheck: true
+        default: false
+        }
+    }
+}
+
+/// Concurrency limits for one plan.
+public struct PlanLimits: Sendable, Hashable {
+    /// Sessions and checks at once on this watcher.
+    public var maxWorkers: Int
+    /// Sessions at once per profile; a profile not listed has no limit of its own.
+    public var perProfile: [String: Int]
+
+    /// Limits as given.
+    public init(maxWorkers: Int, perProfile: [String: Int] = [:]) {
+        self.maxWorkers = maxWorkers
+        self.perProfile = perProfile
+    }
+
+    /// The board's limits: `max_workers` from mission.yaml, `concurrency` from each runtime profile.
+    public init(_ config: BoardConfig) {
+        maxWorkers = config.settings.limits.maxWorkers
+        perProfile = config.runtimes.profiles.compactMapValues { $0.limits?.concurrency }
+    }
+}
+
+/// The watcher's policy as a pure function: from the board, the live sessions and the time to the actions
+/// that bring the board where its specs say it should be. No I/O; the same inputs give the same plan.
+///
+/// Failure counts in `status.yaml` are the current streak at the ticket's gate: the watcher resets them when
+/// a session succeeds and keeps only the latest root cause's streak, so a count that reaches the board's
+/// `circuit_breaker` means that many failures in a row with the same cause.
+public enum Planner {
+    /// The actions for `snapshot` given `live` sessions at `now`.
+    public static func plan(_ snapshot: BoardSnapshot, live: [LiveSession], now: Date, limits: PlanLimits) -> [Action] {
+        let config = snapshot.config
+        let liveByTicket = Dictionary(live.map { ($0.ticket, $0) }, uniquingKeysWith: { first, _ in first })
+        var actions: [Action] = []
+        var candidates: [(record: TicketRecord, attempt: Int)] = []
+
+        for record in snapshot.tickets where !record.archived {
+            guard let spec = record.spec else { continue }  // broken: reported by check, never acted on
+            let status = record.status
+            let session = liveByTicket[record.id]
+
+            if let due = overdue(spec, status, now: now), !record.isClosed {
+                actions.append(.flagOverdue(ticket: record.id, due: due, who: spec.owner ?? "the ticket's owner"))
+            }
+            switch spec.state {
+            case .cancelled:
+                if let session { actions.append(.stop(ticket: record.id, session: session.session, reason: .cancelled)) }
+                else if status?.status != .cancelled && status?.status != .done { actions.append(.cancel(ticket: record.id)) }
+                continue
+            case .hold, .draft:
+                if let session {
+                    actions.append(.stop(ticket: record.id, session: session.session,
+                                         reason: spec.state == .hold ? .held : .draft))
+                }
+                continue
+            case .ready:
+                break
+            }
+            switch status?.status {
+            case .running?:
+                if session == nil, let id = status?.session?.id {
+                    actions.append(.settle(ticket: record.id, session: id))
+                } else if session == nil {
+                    actions.append(.block(ticket: record.id, reason: "status says running but names no session"))
+                }
+            case .failed?:
+                guard session == nil, let status else { continue }
+                if let (cause, count) = status.failures.max(by: { $0.value < $1.value }),
+                   count >= config.settings.retry.circuitBreaker {
+                    actions.append(.block(ticket: record.id,
+                                          reason: "circuit breaker: \(count) failures in a row caused by \(cause)"))
+                } else if status.attempt > config.settings.retry.maxRetries {
+                    actions.append(.block(ticket: record.id,
+                                          reason: "retries exhausted: \(status.attempt) attempts at gate \(status.gate ?? "?")"))
+                } else if snapshot.openBlockers(of: record).isEmpty {
+                    candidates.append((record, status.attempt + 1))
+                }
+            case nil, .queued?:
+                if session == nil, snapshot.isReady(record) {
+                    candidates.append((record, status?.attempt ?? 1))
+                }
+            case .needsInput?, .inReview?, .waiting?, .blocked?, .done?, .cancelled?:
+                break  // a person acts, or it is finished
+            }
+        }
+
+        // Start work in the watcher's order, within the limits.
+        var running = live.count
+        var perProfile: [String: Int] = [:]
+        for session in live { if let profile = session.profile { perProfile[profile, default: 0] += 1 } }
+        let order = candidates.map(\.record)
+        let ordered = order.indices.sorted { BoardSnapshot.workOrder(order[$0], order[$1]) }
+        for index in ordered {
+            let (record, attempt) = candidates[index]
+            guard let spec = record.spec else { continue }
+            let workflowName = spec.workflow ?? config.settings.defaultWorkflow ?? "code"
+            guard let workflow = config.workflows.workflows[workflowName] else {
+                actions.append(.block(ticket: record.id, reason: "workflow '\(workflowName)' does not exist"))
+                continue
+            }
+            let gate = record.status?.gate.flatMap { name in workflow.gates.first { $0.name == name } } ?? workflow.gates.first
+            guard let gate, let kind = gate.kind else {
+                actions.append(.block(ticket: record.id, reason: "workflow '\(workflowName)' has no usable gate"))
+                continue
+            }
+            switch kind {
+            case .human(let group):
+                actions.append(.awaitSignoff(ticket: record.id, gate: gate.name, group: group))
+            case .check(let command):
+                guard running < limits.maxWorkers else { continue }
+                running += 1
+                actions.append(.runCheck(ticket: record.id, gate: gate.name, command: command, attempt: attempt))
+            case .agent(let roleName):
+                let role = gate == workflow.gates.first ? (spec.assignee ?? roleName) : roleName
+                guard let profiles = spec.profile.map({ [$0] }) ?? config.roles.roles[role]?.profiles, !profiles.isEmpty else {
+                    actions.append(.block(ticket: record.id, reason: "role '\(role)' has no runtime profile"))
+                    continue
+                }
+                guard running < limits.maxWorkers else { continue }
+                // The first profile in fallback order with room; none with room: wait for one.
+                guard let profile = profiles.first(where: { perProfile[$0, default: 0] < limits.perProfile[$0, default: .max] }) else {
+                    continue
+                }
+                running += 1
+                perProfile[profile, default: 0] += 1
+                actions.append(.dispatch(ticket: record.id, gate: gate.name, role: role, profile: profile, attempt: attempt))
+            }
+        }
+        return actions
+    }
+
+    /// When the check-in was due, if it is past: the last status update (or creation) plus `check_in`.
+    static func overdue(_ spec: Ticket, _ status: TicketStatus?, now: Date) -> Date? {
+        guard let interval = spec.checkIn, let since = status?.updated ?? spec.created else { return nil }
+        let due = since.addingTimeInterval(interval.timeInterval)
+        return due < now ? due : nil
+    }
+}
