@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "Git", dependencies: ["CLibGit2"]),
         .target(name: "Board", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Control", dependencies: ["Board"]),
+        .target(name: "Runtime", dependencies: ["Board"]),
         .executableTarget(
             name: "mission",
             dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "BoardTests", dependencies: ["Board", "Git", .product(name: "Yams", package: "Yams")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Board"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"]),
     ]
 )
