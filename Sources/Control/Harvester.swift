@@ -31,6 +31,12 @@ public struct Harvest: Sendable, Hashable {
         public let line: String
         /// Why it was rejected.
         public let reason: Reason
+        /// A refused line.
+        public init(line: String, reason: Reason) {
+            self.line = line
+            self.reason = reason
+        }
+
         /// Whether it is a forgery (a well-formed sentinel with the wrong nonce or ticket).
         public var isForged: Bool { reason == .wrongNonce || reason == .wrongTicket }
     }

@@ -158,6 +158,12 @@ public struct RetryDecision: Sendable, Hashable, Codable {
 
     /// The keys of the `safe_retry` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable { case allowed, reason }
+
+    /// A retry decision.
+    public init(allowed: Bool, reason: String?) {
+        self.allowed = allowed
+        self.reason = reason
+    }
 }
 
 /// How a session ended, with what a person needs to act on it.
@@ -185,6 +191,18 @@ public struct TerminalState: Sendable, Hashable, Codable {
         case stopCondition = "stop_condition"
         case humanInputRequired = "human_input_required"
         case nextActions = "next_actions"
+    }
+
+    /// A terminal state.
+    public init(status: OutcomeStatus, summary: String, rootCause: String?, safeRetry: RetryDecision?,
+                stopCondition: String?, humanInputRequired: Bool?, nextActions: [String]?) {
+        self.status = status
+        self.summary = summary
+        self.rootCause = rootCause
+        self.safeRetry = safeRetry
+        self.stopCondition = stopCondition
+        self.humanInputRequired = humanInputRequired
+        self.nextActions = nextActions
     }
 }
 

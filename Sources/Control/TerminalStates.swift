@@ -1,0 +1,108 @@
+import Board
+import Foundation
+
+/// How a session's process ended, as the runtime layer saw it. Mirrors the runtime's findings without
+/// depending on it, so this decision stays pure.
+public enum ProcessOutcome: Sendable, Hashable {
+    /// The executable could not be started (missing, not allowed, bad working directory).
+    case launchFailed(String)
+    /// The ticket's worktree could not be prepared.
+    case worktreeFailed(String)
+    /// It exited with this status.
+    case exited(Int32)
+    /// It was killed by a signal we did not send.
+    case signaled(Int32)
+    /// We killed it for breaking its wall-time limit.
+    case wallTimeLimit
+    /// We killed it for printing nothing for too long.
+    case idleLimit
+    /// We killed it for printing too much.
+    case outputFlood
+    /// It is gone and nothing recorded how it ended.
+    case workerDied
+    /// The watcher restarted while it ran and it ended meanwhile with this status (nil: unknown).
+    case endedDuringRestart(Int32?)
+}
+
+/// Every session ends in one of these: a root cause, whether a retry is safe, and who must act.
+public enum TerminalStates {
+    /// The terminal state of a session that ended with `outcome`, having said `harvest`.
+    public static func decide(_ outcome: ProcessOutcome, harvest: Harvest, gate: String) -> TerminalState {
+        let forged = harvest.sawForgery ? " A forged signal (wrong nonce or ticket) was ignored." : ""
+        switch outcome {
+        case .launchFailed(let why):
+            return failure("launch_failed", "The runtime could not be started: \(why)", retry: false,
+                           because: "the same profile would fail the same way", stop: "launch failed",
+                           next: ["Fix the runtime profile or the host's allow-list, or switch the ticket's profile."])
+        case .worktreeFailed(let why):
+            return failure("worktree_failed", "The ticket's worktree could not be prepared: \(why)", retry: false,
+                           because: "the repository needs a person's attention", stop: "worktree failed",
+                           next: ["Look at the ticket branch and the worktree, then mark the ticket ready again."])
+        case .wallTimeLimit:
+            return failure("wall_time", "The session ran past its wall-time limit and was stopped.", retry: true,
+                           because: "a fresh attempt may finish in time", stop: "wall-time limit",
+                           next: ["Raise the profile's wall limit or split the ticket if it keeps happening."])
+        case .idleLimit:
+            return failure("idle_time", "The session printed nothing for too long and was stopped.", retry: true,
+                           because: "a hung session usually does not hang the same way twice", stop: "idle limit",
+                           next: ["Check the transcript tail for what it was waiting on."])
+        case .outputFlood:
+            return failure("output_flood", "The session printed more than its output limit and was stopped.", retry: false,
+                           because: "a runaway loop repeats", stop: "output limit",
+                           next: ["Read the transcript tail; fix what loops before retrying."])
+        case .signaled(let signal):
+            return failure("killed_by_signal", "The runtime was killed by signal \(signal).", retry: true,
+                           because: "something outside the session stopped it", stop: "signal \(signal)",
+                           next: ["Check the host (memory, other processes) if it repeats."])
+        case .workerDied:
+            return failure("worker_died", "The session's process is gone and nothing recorded how it ended.", retry: true,
+                           because: "the work was not finished and nothing says it failed on its own",
+                           stop: "worker died", next: ["The transcript tail shows what it did last."])
+        case .endedDuringRestart(nil):
+            return failure("watcher_restarted", "The watcher restarted while the session ran, and it ended without a status.",
+                           retry: true, because: "nothing says the work itself failed", stop: "watcher restarted",
+                           next: ["The transcript tail shows what it did last."])
+        case .endedDuringRestart(let code?):
+            return decide(.exited(code), harvest: harvest, gate: gate)
+        case .exited(let code) where code != 0:
+            return failure("exit_nonzero", "The runtime exited with status \(code).\(forged)", retry: true,
+                           because: "a non-zero exit is often transient (rate limits, network)", stop: "exit \(code)",
+                           next: ["Read the transcript tail for the error."])
+        case .exited:
+            break
+        }
+        // Exited 0: what the agent said decides.
+        switch harvest.signal {
+        case .done:
+            return TerminalState(status: .ok, summary: harvest.summary ?? "Done at \(gate).\(forged)", rootCause: "done",
+                                 safeRetry: nil, stopCondition: "DONE", humanInputRequired: false,
+                                 nextActions: ["The ticket moves to the gate after \(gate)."])
+        case .review:
+            return TerminalState(status: .ok, summary: harvest.summary ?? "Ready for review at \(gate).\(forged)",
+                                 rootCause: "review", safeRetry: nil, stopCondition: "REVIEW", humanInputRequired: false,
+                                 nextActions: ["A reviewer gives a verdict."])
+        case .question:
+            return TerminalState(status: .warning, summary: harvest.summary ?? "The agent asked a question.",
+                                 rootCause: "question", safeRetry: RetryDecision(allowed: false, reason: "it needs an answer"),
+                                 stopCondition: "QUESTION", humanInputRequired: true,
+                                 nextActions: ["Answer with 'mission answer'; the ticket returns to \(gate) with the answer."])
+        case .none:
+            if harvest.sawForgery {
+                return failure("forged_signal", "The session ended with only a forged signal (wrong nonce or ticket).",
+                               retry: false, because: "something other than this session's agent wrote the signal",
+                               stop: "forged signal", next: ["Read the transcript: who printed the sentinel?"], human: true)
+            }
+            return failure("no_signal", "The runtime exited 0 without reporting DONE, REVIEW or QUESTION.", retry: false,
+                           because: "exit 0 without a signal is not success, and retrying blindly may redo work",
+                           stop: "no signal", next: ["Read the transcript and decide: mark ready again, or fix the prompt."],
+                           human: true)
+        }
+    }
+
+    private static func failure(_ cause: String, _ summary: String, retry: Bool, because reason: String, stop: String,
+                                next: [String], human: Bool? = nil) -> TerminalState {
+        TerminalState(status: .error, summary: summary, rootCause: cause,
+                      safeRetry: RetryDecision(allowed: retry, reason: reason), stopCondition: stop,
+                      humanInputRequired: human ?? !retry, nextActions: next)
+    }
+}
