@@ -22,10 +22,11 @@ let package = Package(
         .target(name: "Board", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Control", dependencies: ["Board"]),
         .target(name: "Runtime", dependencies: ["Board"]),
+        .target(name: "Watcher", dependencies: ["Git", "Board", "Control", "Runtime"]),
         .executableTarget(
             name: "mission",
             dependencies: [
-                "Git", "Board", "Control",
+                "Git", "Board", "Control", "Watcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

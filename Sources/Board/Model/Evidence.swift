@@ -215,6 +215,12 @@ public struct TranscriptRef: Sendable, Hashable, Codable {
 
     /// The keys of the `transcript` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable { case blob, tail }
+
+    /// A transcript reference.
+    public init(blob: String?, tail: String?) {
+        self.blob = blob
+        self.tail = tail
+    }
 }
 
 /// A person's sign-off at a human gate.
@@ -285,5 +291,36 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
         case signal
         case harvested = "harvested_signal"
         case summary, verdict, change, checks, artifacts, usage, terminal, transcript, signoff
+    }
+
+    /// A packet; only what produced it, the ticket and the gate are required.
+    public init(kind: EvidenceKind, ticket: String, gate: String, session: String? = nil, role: String? = nil,
+                profile: String? = nil, adapter: AdapterRecord? = nil, started: Date? = nil, ended: Date? = nil,
+                durationSeconds: Double? = nil, exitCode: Int? = nil, signal: Int? = nil, harvested: SignalValue? = nil,
+                summary: String? = nil, verdict: Verdict? = nil, change: ChangeRecord? = nil, checks: [CheckResult]? = nil,
+                artifacts: [Artifact]? = nil, usage: Usage? = nil, terminal: TerminalState? = nil,
+                transcript: TranscriptRef? = nil, signoff: Signoff? = nil) {
+        self.kind = kind
+        self.ticket = ticket
+        self.gate = gate
+        self.session = session
+        self.role = role
+        self.profile = profile
+        self.adapter = adapter
+        self.started = started
+        self.ended = ended
+        self.durationSeconds = durationSeconds
+        self.exitCode = exitCode
+        self.signal = signal
+        self.harvested = harvested
+        self.summary = summary
+        self.verdict = verdict
+        self.change = change
+        self.checks = checks
+        self.artifacts = artifacts
+        self.usage = usage
+        self.terminal = terminal
+        self.transcript = transcript
+        self.signoff = signoff
     }
 }

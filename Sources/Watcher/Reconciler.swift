@@ -1,0 +1,370 @@
+import Board
+import Control
+import Foundation
+import Git
+import Runtime
+
+/// What one reconcile pass did.
+public struct ReconcileReport: Sendable {
+    /// The planner's actions.
+    public var actions: [Action] = []
+    /// Each session that ended in this pass, with its terminal state.
+    public var sessions: [(ticket: String, session: String, terminal: TerminalState)] = []
+    /// Actions that were not carried out, and why.
+    public var skipped: [(action: Action, why: String)] = []
+}
+
+/// One pass of the watcher's loop, synchronously: read the board, plan, carry the actions out, wait for the
+/// sessions it started, and commit what they proved. `mission reconcile --once` runs it; the daemon will run
+/// the same steps on every wake. Confine to one thread: it holds the repository.
+public final class Reconciler {
+    let store: BoardStore
+    let sessionsRoot: String
+    let runner: String
+    let environment: [String: String]
+
+    /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`.
+    public init(store: BoardStore, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.store = store
+        self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
+        self.runner = ProcessInfo.processInfo.hostName
+        self.environment = environment
+    }
+
+    /// One pass at `now`.
+    public func runOnce(now: () -> Date = Date.init) throws -> ReconcileReport {
+        var report = ReconcileReport()
+        let snapshot = try store.snapshot()
+        var live: [LiveSession] = []
+        for record in snapshot.tickets where record.status?.status == .running {
+            guard let session = record.status?.session, let handle = handle(session.id), Processes.isAlive(handle) else { continue }
+            live.append(LiveSession(ticket: record.id, session: session.id, profile: session.profile))
+        }
+        report.actions = Planner.plan(snapshot, live: live, now: now(), limits: PlanLimits(snapshot.config))
+
+        var started: [Started] = []
+        for action in report.actions {
+            switch action {
+            case .dispatch(let ticket, let gate, let role, let profile, let attempt):
+                do {
+                    if let session = try dispatch(ticket, gate: gate, role: role, profile: profile, attempt: attempt,
+                                                  snapshot: snapshot, now: now()) {
+                        started.append(session)
+                    } else {
+                        report.skipped.append((action, "another writer claimed it first"))
+                    }
+                } catch let failure as LaunchFailure {
+                    let terminal = TerminalStates.decide(.launchFailed(failure.message), harvest: Self.silence, gate: gate)
+                    try record(failure.started, end: nil, terminal: terminal, harvest: Self.silence, now: now())
+                    report.sessions.append((ticket, failure.started.session, terminal))
+                }
+            case .settle(let ticket, let session):
+                let finding = handle(session).map { Reaper.settle($0) } ?? .ended(.vanished, tail: [])
+                guard case .ended(let end, _) = finding, let status = snapshot.ticket(ticket)?.status else { continue }
+                let outcome: ProcessOutcome = switch end {
+                case .exited(let code): .endedDuringRestart(code)
+                case .signaled(let signal): .signaled(signal)
+                case .killed: .workerDied
+                case .vanished: .workerDied
+                }
+                let harvest = handle(session).map { harvestOutput($0, ticket: ticket) } ?? Self.silence
+                let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: status.gate ?? "?")
+                let info = Started(ticket: ticket, session: session, gate: status.gate ?? "?", role: nil,
+                                   profile: status.session?.profile, handle: handle(session), nonce: "",
+                                   argv: [], started: status.session?.started ?? now(), limits: .init())
+                try record(info, end: end, terminal: terminal, harvest: harvest, now: now())
+                report.sessions.append((ticket, session, terminal))
+            case .block(let ticket, let reason):
+                try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
+                    status.status = .blocked
+                    status.blockedReason = reason
+                    status.nextAction = NextAction(who: spec.owner ?? "a person", what: reason)
+                }
+            case .cancel(let ticket):
+                try writeStatus(ticket, message: "\(ticket): cancelled") { status, _ in
+                    status.status = .cancelled
+                    status.closed = now()
+                    status.session = nil
+                }
+            case .awaitSignoff(let ticket, let gate, let group):
+                try writeStatus(ticket, message: "\(ticket): waiting for sign-off at \(gate)") { status, _ in
+                    status.status = .waiting
+                    status.gate = gate
+                    status.nextAction = NextAction(who: group, what: "sign off with 'mission approve \(ticket) --gate \(gate)'")
+                }
+            case .stop(let ticket, let session, let reason):
+                if let handle = handle(session) { Monitor.killGroup(handle, isChild: false) }
+                try writeStatus(ticket, message: "\(ticket): stopped (\(reason.rawValue))") { status, _ in
+                    status.status = reason == .cancelled ? .cancelled : .queued
+                    status.session = nil
+                    if reason == .cancelled { status.closed = now() }
+                }
+            case .runCheck, .flagOverdue:
+                report.skipped.append((action, "check gates and check-in flags are carried out by the daemon (not yet built)"))
+            }
+        }
+
+        for session in started {
+            guard let handle = session.handle else { continue }
+            let end = Monitor.wait(for: handle, limits: session.limits, isChild: true)
+            let outcome: ProcessOutcome = switch end {
+            case .exited(let code): .exited(code)
+            case .signaled(let signal): .signaled(signal)
+            case .killed(.wall): .wallTimeLimit
+            case .killed(.idle): .idleLimit
+            case .killed(.output): .outputFlood
+            case .vanished: .workerDied
+            }
+            let harvest = harvestOutput(handle, ticket: session.ticket, nonce: session.nonce)
+            let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
+            try record(session, end: end, terminal: terminal, harvest: harvest, now: now())
+            report.sessions.append((session.ticket, session.session, terminal))
+        }
+        return report
+    }
+
+    // MARK: Dispatch
+
+    /// A session this pass started (or tried to).
+    struct Started {
+        var ticket: String
+        var session: String
+        var gate: String
+        var role: String?
+        var profile: String?
+        var handle: SessionHandle?
+        var nonce: String
+        var argv: [String]
+        var started: Date
+        var limits: Runtime.SessionLimits
+    }
+
+    struct LaunchFailure: Error {
+        let message: String
+        let started: Started
+    }
+
+    static let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
+
+    /// Claims the ticket with a compare-and-swap commit, then launches. Nil when the claim was lost.
+    private func dispatch(_ ticket: String, gate: String, role: String, profile name: String, attempt: Int,
+                          snapshot: BoardSnapshot, now: Date) throws -> Started? {
+        guard let profile = snapshot.config.runtimes.profiles[name], let record = snapshot.ticket(ticket),
+              let spec = record.spec else { return nil }
+        let session = Self.sessionID(now)
+        let nonce = Self.randomHex(12)
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session)")
+        var claimed = true
+        try store.commit(
+            message: "\(ticket): claim \(gate) for \(role) via \(name)",
+            trailers: [Trailer(key: "Mission-Ticket", value: ticket), Trailer(key: "Mission-Session", value: session),
+                       Trailer(key: "Mission-Gate", value: gate), Trailer(key: "Mission-Action", value: "claim")]
+        ) { listing in
+            let current = try self.store.parsing([ticket], in: listing)
+            guard let now = current.ticket(ticket), now.spec?.state == .ready,
+                  [nil, .queued, .failed].contains(now.status?.status) else {
+                claimed = false
+                return []
+            }
+            var status = now.status ?? TicketStatus(status: .queued)
+            status.status = .running
+            status.gate = gate
+            status.attempt = attempt
+            status.updated = Date()
+            status.session = SessionRef(id: session, profile: name, runner: self.runner, started: Date())
+            status.nextAction = NextAction(who: "watcher", what: "\(role) works on \(gate)")
+            return [.write(path: now.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+        }
+        guard claimed else { return nil }
+
+        let prompt = Prompt.render(spec, gate: gate, role: role, roles: snapshot.config.roles, nonce: nonce)
+        try? FileManager.default.createDirectory(atPath: "\(directory.path)/work", withIntermediateDirectories: true)
+        let promptFile = "\(directory.path)/prompt.md"
+        guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
+            throw LaunchFailure(message: "cannot write the prompt file \(promptFile)",
+                                started: Started(ticket: ticket, session: session, gate: gate, role: role, profile: name,
+                                                 handle: nil, nonce: nonce, argv: [], started: now, limits: .init()))
+        }
+        let argv = profile.command.map { $0.replacingOccurrences(of: "{prompt_file}", with: promptFile) }
+        var variables = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/"]
+        for name in profile.env { if let value = environment[name] { variables[name] = value } }
+        variables["MISSION_PROMPT_FILE"] = promptFile
+        variables["MISSION_TICKET"] = ticket
+        variables["MISSION_SESSION"] = session
+        variables["MISSION_NONCE"] = nonce
+        let limits = Runtime.SessionLimits(wall: profile.limits?.wall?.timeInterval, idle: profile.limits?.idle?.timeInterval,
+                                           outputBytes: profile.limits?.output?.bytes)
+        var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
+                           nonce: nonce, argv: argv, started: now, limits: limits)
+        do {
+            info.handle = try Launcher.launch(id: session, argv: argv, workingDirectory: "\(directory.path)/work",
+                                              environment: variables, directory: directory, now: now)
+        } catch {
+            throw LaunchFailure(message: error.message, started: info)
+        }
+        return info
+    }
+
+    // MARK: Outcome
+
+    /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
+    private func record(_ session: Started, end: SessionEnd?, terminal: TerminalState, harvest: Harvest, now: Date) throws {
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
+        let transcript = FileManager.default.contents(atPath: directory.output).map { [UInt8]($0) } ?? []
+        let transcriptBlob = try storeTranscript(transcript, ticket: session.ticket, session: session.session)
+        let tail = Reaper.tail(directory.output, lines: 20).joined(separator: "\n")
+        var exitCode: Int?
+        var signal: Int?
+        if case .exited(let code)? = end { exitCode = Int(code) }
+        if case .signaled(let number)? = end { signal = Int(number) }
+        try store.commit(
+            message: "\(session.ticket): \(session.gate): \(terminal.rootCause ?? "ended") (\(harvest.signal.rawValue))",
+            trailers: [Trailer(key: "Mission-Ticket", value: session.ticket), Trailer(key: "Mission-Session", value: session.session),
+                       Trailer(key: "Mission-Gate", value: session.gate),
+                       Trailer(key: "Mission-Signal", value: harvest.signal.rawValue),
+                       Trailer(key: "Mission-Root-Cause", value: terminal.rootCause ?? "unknown")]
+        ) { listing in
+            let current = try self.store.parsing([session.ticket], in: listing)
+            guard let record = current.ticket(session.ticket), let spec = record.spec else { return [] }
+            var status = record.status ?? TicketStatus(status: .queued)
+            status.updated = now
+            status.session = nil
+            status.lastEvidence = Self.evidenceName(record.evidence.count + 1, gate: session.gate)
+            let workflow = current.config.workflows.workflows[spec.workflow ?? current.config.settings.defaultWorkflow ?? "code"]
+            switch terminal.rootCause {
+            case "done", "review":
+                status.failures = [:]
+                status.attempt = 1
+                let gates = workflow?.gates ?? []
+                if let index = gates.firstIndex(where: { $0.name == session.gate }), index + 1 < gates.count {
+                    let nextGate = gates[index + 1].name
+                    status.status = .queued
+                    status.gate = nextGate
+                    status.nextAction = NextAction(who: "watcher", what: "dispatch \(nextGate)")
+                } else {
+                    status.status = .done
+                    status.closed = now
+                    status.nextAction = nil
+                }
+            case "question":
+                status.status = .needsInput
+                status.question = harvest.summary
+                status.nextAction = NextAction(who: spec.owner ?? "a person", what: "answer with 'mission answer \(session.ticket)'")
+            default:
+                let cause = terminal.rootCause ?? "unknown"
+                // Keep only the current streak: the circuit breaker counts failures in a row with one cause.
+                status.failures = [cause: (status.failures[cause] ?? 0) + 1]
+                if terminal.safeRetry?.allowed == true {
+                    status.status = .failed
+                    status.nextAction = NextAction(who: "watcher", what: "retry \(session.gate) (\(cause))")
+                } else {
+                    status.status = .blocked
+                    status.blockedReason = terminal.summary
+                    status.nextAction = NextAction(who: spec.owner ?? "a person",
+                                                   what: terminal.nextActions?.first ?? "look at the evidence")
+                }
+            }
+            let packet = EvidencePacket(
+                kind: .session, ticket: session.ticket, gate: session.gate, session: session.session, role: session.role,
+                profile: session.profile,
+                adapter: session.profile.map { _ in
+                    AdapterRecord(contractVersion: 1, harness: "script", executable: session.argv.first, argv: session.argv,
+                                  workdir: "\(directory.path)/work", runner: self.runner)
+                },
+                started: session.started, ended: now, durationSeconds: now.timeIntervalSince(session.started),
+                exitCode: exitCode, signal: signal, harvested: harvest.signal, summary: harvest.summary,
+                terminal: terminal, transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail))
+            return [
+                .write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader)),
+                .write(path: "\(record.folder)/evidence/\(status.lastEvidence!)", bytes: try YAMLWriting.encode(packet)),
+            ]
+        }
+    }
+
+    /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates
+    /// when asked for and never bloats the board branch.
+    private func storeTranscript(_ bytes: [UInt8], ticket: String, session: String) throws -> ObjectID? {
+        let repository = store.repository
+        let reference = "refs/mission/transcripts"
+        let blob = try repository.writeBlob(bytes)
+        for _ in 0..<8 {
+            let parent = try repository.referenceTarget(reference)
+            let base = try parent.map { try repository.commit($0).tree }
+            let tree = try repository.updateTree(base, applying: [.write(path: "\(ticket)/\(session).log", blob: blob)])
+            let signature = try store.identity()
+            let commit = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
+                                                     committer: signature, message: "\(ticket): transcript of \(session)\n")
+            do {
+                try repository.updateReference(reference, to: commit, expecting: parent, logMessage: "mission: transcript")
+                return blob
+            } catch {
+                guard error.code == .referenceMoved else { throw error }  // lost a race: read again
+            }
+        }
+        return blob
+    }
+
+    private func writeStatus(_ ticket: String, message: String, _ change: (inout TicketStatus, Ticket) -> Void) throws {
+        try store.commit(message: message, trailers: [Trailer(key: "Mission-Ticket", value: ticket)]) { listing in
+            let current = try self.store.parsing([ticket], in: listing)
+            guard let record = current.ticket(ticket), let spec = record.spec else { return [] }
+            var status = record.status ?? TicketStatus(status: .queued)
+            change(&status, spec)
+            status.updated = Date()
+            return [.write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+        }
+    }
+
+    private func harvestOutput(_ handle: SessionHandle, ticket: String, nonce: String? = nil) -> Harvest {
+        let directory = SessionDirectory(path: handle.directory)
+        let text = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
+        let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return Harvester.harvest(lines: lines, ticket: ticket, nonce: nonce ?? Self.nonce(in: prompt) ?? "", prompt: prompt)
+    }
+
+    private func handle(_ session: String) -> SessionHandle? {
+        guard let data = FileManager.default.contents(atPath: SessionDirectory(path: "\(sessionsRoot)/\(session)").record) else {
+            return nil
+        }
+        return try? JSONDecoder().decode(SessionHandle.self, from: data)
+    }
+
+    static let statusHeader = "# Written by the Mission Control watcher; edit ticket.yaml, not this file."
+
+    static func evidenceName(_ number: Int, gate: String) -> String {
+        String(format: "%04d-", number) + gate + ".yaml"
+    }
+
+    static func sessionID(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "S-%04d%02d%02d-", c.year!, c.month!, c.day!) + randomHex(6)
+    }
+
+    static func randomHex(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+    }
+
+    /// The nonce a prompt gave, for sessions settled after a restart.
+    static func nonce(in prompt: String) -> String? {
+        guard let range = prompt.range(of: "this session's nonce, which is ") else { return nil }
+        return String(prompt[range.upperBound...].prefix { !$0.isWhitespace })
+    }
+}
+
+/// The prompt every session gets, rendered in one place for every runtime: the ticket, the role's contract,
+/// the acceptance criteria, and how to signal. (Templates and earlier evidence come with the runtimes issue.)
+enum Prompt {
+    static func render(_ spec: Ticket, gate: String, role: String, roles: RolesFile, nonce: String) -> String {
+        var parts = ["# \(spec.id): \(spec.title)", "", "You serve the \(role) role at the \(gate) gate."]
+        if let contract = roles.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
+        if let contract = roles.roles[role]?.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
+        if let description = spec.description { parts += ["", "## What is wanted", "", description.trimmingCharacters(in: .newlines)] }
+        if !spec.acceptance.isEmpty { parts += ["", "## Acceptance", ""] + spec.acceptance.map { "- \($0)" } }
+        parts += ["", "## How to finish", "", Harvester.instructions(ticket: spec.id, nonce: nonce)]
+        return parts.joined(separator: "\n") + "\n"
+    }
+}

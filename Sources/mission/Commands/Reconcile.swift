@@ -1,0 +1,44 @@
+import ArgumentParser
+import Board
+import Control
+import Foundation
+import Watcher
+
+/// `mission reconcile --once`: one pass of the watcher, for cron and tests.
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one pass of the watcher: plan, dispatch ready tickets, wait for them, commit the evidence.",
+        discussion: "Every claim and every outcome is a commit on the board's branch, with Mission-* trailers.")
+
+    @OptionGroup var board: BoardOptions
+
+    @Flag(help: "Run one pass and exit (the only mode until the daemon exists).")
+    var once = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard once else { throw ValidationError("use --once: the long-running watcher ('mission watch') is not built yet") }
+    }
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            _ = try context.listing()  // fails clearly when there is no board
+            let report = try Reconciler(store: context.store).runOnce()
+            if json {
+                try Output.json(report.sessions.map {
+                    ["ticket": $0.ticket, "session": $0.session, "status": $0.terminal.status.rawValue,
+                     "root_cause": $0.terminal.rootCause ?? "", "summary": $0.terminal.summary]
+                })
+                return
+            }
+            if report.actions.isEmpty { print("Nothing to do: no ticket is ready.") }
+            for session in report.sessions {
+                print("\(session.ticket)  \(session.session)  \(session.terminal.status.rawValue): \(session.terminal.summary)")
+            }
+            for skipped in report.skipped { print("skipped \(skipped.action.ticket): \(skipped.why)") }
+        }
+    }
+}
