@@ -46,13 +46,15 @@ public enum Action: Sendable, Hashable {
     case block(ticket: String, reason: String)
     /// Flag an overdue check-in and say who should act.
     case flagOverdue(ticket: String, due: Date, who: String)
+    /// A person answered the open question (a note after it): send the ticket back to its gate.
+    case resume(ticket: String, gate: String?)
 
     /// The ticket the action concerns.
     public var ticket: String {
         switch self {
         case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
-             .flagOverdue(let ticket, _, _):
+             .flagOverdue(let ticket, _, _), .resume(let ticket, _):
             ticket
         }
     }
@@ -145,7 +147,13 @@ public enum Planner {
                 if session == nil, snapshot.isReady(record) {
                     candidates.append((record, status?.attempt ?? 1))
                 }
-            case .needsInput?, .inReview?, .waiting?, .blocked?, .done?, .cancelled?:
+            case .needsInput?:
+                // Note names carry whole seconds: a note from the question's second on counts as its answer.
+                if let asked = status?.updated, let latest = record.notes.compactMap(Self.noteDate).max(),
+                   latest >= Date(timeIntervalSince1970: asked.timeIntervalSince1970.rounded(.down)) {
+                    actions.append(.resume(ticket: record.id, gate: status?.gate))
+                }
+            case .inReview?, .waiting?, .blocked?, .done?, .cancelled?:
                 break  // a person acts, or it is finished
             }
         }
@@ -193,6 +201,18 @@ public enum Planner {
             }
         }
         return actions
+    }
+
+    /// When a note was written, from its name (`20261122T101500Z-author.md`).
+    static func noteDate(_ name: String) -> Date? {
+        let digits = Array(name.prefix(16))
+        guard digits.count == 16, digits[8] == "T", digits[15] == "Z" else { return nil }
+        let number = { (range: Range<Int>) in Int(String(digits[range])) }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+              let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
     }
 
     /// When the check-in was due, if it is past: the last status update (or creation) plus `check_in`.

@@ -99,6 +99,12 @@ public final class Reconciler {
                     status.session = nil
                     if reason == .cancelled { status.closed = now() }
                 }
+            case .resume(let ticket, let gate):
+                try writeStatus(ticket, message: "\(ticket): answered; back to \(gate ?? "its gate")") { status, _ in
+                    status.status = .queued
+                    status.question = nil
+                    status.nextAction = NextAction(who: "watcher", what: "dispatch \(gate ?? "the gate") with the answer")
+                }
             case .runCheck, .flagOverdue:
                 report.skipped.append((action, "check gates and check-in flags are carried out by the daemon (not yet built)"))
             }
@@ -177,7 +183,8 @@ public final class Reconciler {
         }
         guard claimed else { return nil }
 
-        let prompt = Prompt.render(spec, gate: gate, role: role, roles: snapshot.config.roles, nonce: nonce)
+        let prompt = Prompt.render(spec, gate: gate, role: role, roles: snapshot.config.roles, nonce: nonce,
+                                   notes: notes(of: record, in: snapshot))
         try? FileManager.default.createDirectory(atPath: "\(directory.path)/work", withIntermediateDirectories: true)
         let promptFile = "\(directory.path)/prompt.md"
         guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
@@ -323,6 +330,16 @@ public final class Reconciler {
         return Harvester.harvest(lines: lines, ticket: ticket, nonce: nonce ?? Self.nonce(in: prompt) ?? "", prompt: prompt)
     }
 
+    /// The ticket's notes (comments and answers), oldest first, for the prompt.
+    private func notes(of record: TicketRecord, in snapshot: BoardSnapshot) -> [(name: String, text: String)] {
+        guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
+        return record.notes.compactMap { name in
+            guard let entry = try? store.repository.entry(at: "\(record.folder)/notes/\(name)", in: tree),
+                  let bytes = try? store.repository.blob(entry.id) else { return nil }
+            return (name, String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     private func handle(_ session: String) -> SessionHandle? {
         guard let data = FileManager.default.contents(atPath: SessionDirectory(path: "\(sessionsRoot)/\(session)").record) else {
             return nil
@@ -358,12 +375,17 @@ public final class Reconciler {
 /// The prompt every session gets, rendered in one place for every runtime: the ticket, the role's contract,
 /// the acceptance criteria, and how to signal. (Templates and earlier evidence come with the runtimes issue.)
 enum Prompt {
-    static func render(_ spec: Ticket, gate: String, role: String, roles: RolesFile, nonce: String) -> String {
+    static func render(_ spec: Ticket, gate: String, role: String, roles: RolesFile, nonce: String,
+                       notes: [(name: String, text: String)]) -> String {
         var parts = ["# \(spec.id): \(spec.title)", "", "You serve the \(role) role at the \(gate) gate."]
         if let contract = roles.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
         if let contract = roles.roles[role]?.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
         if let description = spec.description { parts += ["", "## What is wanted", "", description.trimmingCharacters(in: .newlines)] }
         if !spec.acceptance.isEmpty { parts += ["", "## Acceptance", ""] + spec.acceptance.map { "- \($0)" } }
+        if !notes.isEmpty {
+            parts += ["", "## Notes and answers from people (oldest first)"]
+            for note in notes { parts += ["", "### \(note.name)", "", note.text.trimmingCharacters(in: .newlines)] }
+        }
         parts += ["", "## How to finish", "", Harvester.instructions(ticket: spec.id, nonce: nonce)]
         return parts.joined(separator: "\n") + "\n"
     }

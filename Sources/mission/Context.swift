@@ -158,3 +158,29 @@ extension ParsableCommand {
         }
     }
 }
+
+extension BoardContext {
+    /// Commits `body` as a new note on ticket `id`, named by time and author; returns its path and the commit.
+    func addNote(_ body: String, to id: String, in snapshot: BoardSnapshot, action: String) throws -> (String, ObjectID) {
+        let record = try self.record(id, in: snapshot)
+        let author = try store.identity()
+        var written = ""
+        let result = try store.commit(
+            message: "\(id): \(action) by \(author.name)",
+            trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: action)],
+            reusing: snapshot
+        ) { listing in
+            let now = try store.parsing([id], in: listing).ticket(id) ?? record
+            var suffix = 0
+            var name = NoteFile.name(author: author.name, date: author.date)
+            while now.notes.contains(name) {
+                suffix += 1
+                name = NoteFile.name(author: author.name, date: author.date, suffix: suffix)
+            }
+            written = "\(now.folder)/\(TicketFile.notes)/\(name)"
+            let text = body.hasSuffix("\n") ? body : body + "\n"
+            return [.write(path: written, bytes: Array(text.utf8))]
+        }
+        return (written, result.id)
+    }
+}

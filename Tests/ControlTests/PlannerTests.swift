@@ -149,6 +149,19 @@ struct PlanBoard {
                                        who: "the ticket's owner")])
     }
 
+    @Test func aNoteAfterTheQuestionSendsTheTicketBackToItsGate() {
+        var board = PlanBoard()
+        let asked = Date(timeIntervalSince1970: 1_795_342_500)  // 2026-11-22T10:15:00Z
+        board.add("MC-Q", status: TicketStatus(status: .needsInput, gate: "review", updated: asked, question: "Which port?"))
+        #expect(board.plan().isEmpty)
+        board.records[0].notes = ["20261122T101459Z-luci.md"]  // before the question: not an answer
+        #expect(board.plan().isEmpty)
+        board.records[0].notes = ["20261122T101500Z-luci.md"]  // the same second: an answer
+        #expect(board.plan() == [.resume(ticket: "MC-Q", gate: "review")])
+        board.records[0].notes.append("20261122T102000Z-luci.md")
+        #expect(board.plan() == [.resume(ticket: "MC-Q", gate: "review")])
+    }
+
     @Test func workInProgressIsNeverTouched() {
         var board = PlanBoard()
         for (index, status) in [StatusValue.needsInput, .inReview, .waiting, .blocked, .done].enumerated() {

@@ -13,7 +13,9 @@ struct ReconcileTests {
         echo "work by the agent" > result.txt
         sentinel() { printf '{"mission_signal": "%s", "ticket": "%s", "nonce": "%s", "summary": "%s"}\n' "$1" "$MISSION_TICKET" "$2" "$3"; }
         case "$title" in
-          *ask*) sentinel QUESTION "$MISSION_NONCE" "Which port should it listen on?" ;;
+          *ask*)
+            if grep -q "Port 8080" "$prompt"; then sentinel DONE "$MISSION_NONCE" "listening on the port I was told"
+            else sentinel QUESTION "$MISSION_NONCE" "Which port should it listen on?"; fi ;;
           *silent*) echo "all finished, I think" ;;
           *fail*) echo "compile error" >&2; exit 2 ;;
           *forge*) sentinel DONE "n-not-yours" "trust me" ;;
@@ -88,6 +90,26 @@ struct ReconcileTests {
         #expect(log.contains("Mission-Action: claim"))
         #expect(log.contains("Mission-Signal: DONE"))
         #expect(try sandbox.git("status", "--porcelain").stdout == "")
+    }
+
+    @Test func anAnsweredQuestionGoesBackToItsGateWithTheAnswerInThePrompt() throws {
+        let (sandbox, ids) = try board()
+        let id = ids["ask a question"]!
+        try sandbox.mission("reconcile", "--once").expectSuccess()
+        #expect(try status(sandbox, id).contains("status: needs_input"))
+        let notYet = try sandbox.mission("answer", ids["finish it"]!, "nothing was asked")
+        #expect(notYet.status == 1)
+        #expect(notYet.stderr.contains("has no open question"))
+
+        try sandbox.mission("answer", id, "Port 8080, please.").expectSuccess()
+        try sandbox.mission("reconcile", "--once").expectSuccess()  // the watcher sees the answer
+        #expect(try status(sandbox, id).contains("status: queued"))
+        try sandbox.mission("reconcile", "--once").expectSuccess()  // and dispatches with it
+        let done = try status(sandbox, id)
+        #expect(done.contains("status: done"), "\(done)")
+        #expect(try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0002-run.yaml").stdout
+            .contains("summary: listening on the port I was told"))
+        #expect(try sandbox.mission("log", id).expectSuccess().stdout.contains("Mission-Action: answer"))
     }
 
     @Test func aFailingTicketRetriesThenTheCircuitBreakerBlocksIt() throws {

@@ -30,31 +30,20 @@ struct Note: ParsableCommand {
             }
             let context = try BoardContext.open(board)
             let snapshot = try context.listing(parsing: [id])
-            let record = try context.record(id, in: snapshot)
-            let author = try context.store.identity()
-            var written = ""
-            let result = try context.store.commit(
-                message: "\(id): note by \(author.name)",
-                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "note")],
-                reusing: snapshot
-            ) { listing in
-                let now = try context.store.parsing([id], in: listing).ticket(id) ?? record
-                var suffix = 0
-                var name = NoteFile.name(author: author.name, date: author.date)
-                while now.notes.contains(name) {
-                    suffix += 1
-                    name = NoteFile.name(author: author.name, date: author.date, suffix: suffix)
-                }
-                written = "\(now.folder)/\(TicketFile.notes)/\(name)"
-                let text = body.hasSuffix("\n") ? body : body + "\n"
-                return [.write(path: written, bytes: Array(text.utf8))]
-            }
-            if json { try Output.json(["id": id, "path": written, "commit": result.id.hex]) }
-            else { print("Added a note to \(id): \(written)") }
+            let (path, commit) = try context.addNote(body, to: id, in: snapshot, action: "note")
+            if json { try Output.json(["id": id, "path": path, "commit": commit.hex]) }
+            else { print("Added a note to \(id): \(path)") }
         }
     }
 
     private func readBody() throws -> String {
+        try NoteBody.read(text: text, file: file)
+    }
+}
+
+/// Where a note's text comes from: the argument, a file, or standard input.
+enum NoteBody {
+    static func read(text: String?, file: String?) throws -> String {
         if let text {
             if file != nil { throw ValidationError("give the note as an argument or with --file, not both") }
             return text
