@@ -1,0 +1,142 @@
+import Board
+import Control
+import Foundation
+import Git
+
+/// `mission demo`: a fresh repository, a small board, a script runtime that behaves like a coding agent,
+/// and watcher passes until the board settles. Everything it does is ordinary commits in that repository.
+public enum Demo {
+    /// The demo agent: prints progress, edits a file in its working folder, ends with the sentinel.
+    /// One ticket asks a question until it is answered; one fails once and succeeds on the retry.
+    static let agent = #"""
+        #!/bin/sh
+        prompt="$1"
+        title=$(head -n 1 "$prompt" | sed 's/^# [^:]*: //')
+        gate=$(sed -n 's/^You serve the .* role at the \(.*\) gate\.$/\1/p' "$prompt")
+        signal() { printf '{"mission_signal": "%s", "ticket": "%s", "nonce": "%s", "summary": "%s"}\n' "$1" "$MISSION_TICKET" "$MISSION_NONCE" "$2"; }
+        echo "demo agent on $MISSION_TICKET at the $gate gate"
+        echo "reading the ticket..."
+        case "$title" in
+          *port*)
+            if ! grep -q "Answer to the question" "$prompt"; then
+              echo "the ticket does not say which port to use"
+              signal QUESTION "Which port should the dev server listen on?"
+              exit 0
+            fi ;;
+          *flaky*)
+            marker="$(dirname "$0")/flaky-$MISSION_TICKET"
+            if [ ! -e "$marker" ]; then
+              touch "$marker"
+              echo "error: the build failed (a flaky network fetch)" >&2
+              exit 1
+            fi ;;
+        esac
+        echo "editing CHANGES.md"
+        echo "- $title ($gate)" >> CHANGES.md
+        sleep 0.2
+        if [ "$gate" = review ]; then signal DONE "reviewed: the change matches the ticket"
+        else signal DONE "changed CHANGES.md for: $title"; fi
+        """#
+
+    /// Builds the demo repository at `path` and runs the watcher until nothing is left to do, saying what
+    /// happens through `say`. Returns the repository's path.
+    public static func run(at path: String, say: (String) -> Void) throws -> String {
+        let repository = try Repository.create(at: path, bare: false)
+        try repository.setConfigString("user.name", "Mission Demo")
+        try repository.setConfigString("user.email", "demo@example.invalid")
+        let location = BoardLocation(branch: "main")
+        try repository.setConfigString("mission.branch", location.branchName)
+        try repository.setConfigString("mission.dir", location.directory)
+        let store = BoardStore(repository: repository, location: location)
+        let agentPath = "\(repository.gitDirectory)/mission/demo-agent.sh"
+        try FileManager.default.createDirectory(atPath: "\(repository.gitDirectory)/mission", withIntermediateDirectories: true)
+        try Data(agent.utf8).write(to: URL(fileURLWithPath: agentPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agentPath)
+
+        say("Creating a board in \(path) ...")
+        try store.commit(message: "mission: create the demo board", trailers: [Trailer(key: "Mission-Action", value: "init")]) { _ in
+            var files = StarterBoard.boardFiles(for: location, approver: "demo@example.invalid")
+            files.removeAll { change in
+                if case .write(let path, _) = change {
+                    return ["runtimes.yaml", "roles.yaml", "workflows.yaml"].contains { path.hasSuffix("/\($0)") }
+                }
+                return false
+            }
+            return files + [
+                .write(path: location.path(.runtimes), bytes: Array("""
+                    # The demo runtime: a script that behaves like a small coding agent.
+                    profiles:
+                      demo-agent:
+                        harness: script
+                        command: [\(agentPath), "{prompt_file}"]
+                        limits: {wall: 60s, idle: 30s, output: 1MB}
+
+                    """.utf8)),
+                .write(path: location.path(.roles), bytes: Array("""
+                    contract: |
+                      Work on one ticket; leave evidence; ask one clear question when you must.
+                    roles:
+                      coder: {profiles: [demo-agent], permission: write, contract: Implement the ticket.}
+                      qa: {profiles: [demo-agent], permission: read, contract: Review the change.}
+
+                    """.utf8)),
+                .write(path: location.path(.workflows), bytes: Array("""
+                    workflows:
+                      code:
+                        max_rounds: 3
+                        gates:
+                          - {name: implement, role: coder}
+                          - {name: review, role: qa, on_fail: implement}
+                      task:
+                        gates:
+                          - {name: run, role: coder}
+
+                    """.utf8)),
+            ]
+        }
+        let template = StarterBoard.file("templates/ticket.yaml") ?? ""
+        var ids: [String: String] = [:]
+        for (key, title, priority, blockedBy) in [
+            ("greeting", "Add a greeting to the README", Priority.high, nil as String?),
+            ("port", "Pick the port for the dev server", .medium, nil),
+            ("flaky", "Fix the flaky build", .medium, nil),
+            ("docs", "Document the greeting", .low, "greeting"),
+        ] {
+            let id = TicketID.mint(prefix: "MC", existing: Set(ids.values), minimumLength: 4)
+            ids[key] = id
+            let ticket = Ticket(id: id, title: title, priority: priority, state: .ready, workflow: "code",
+                                blockedBy: blockedBy.flatMap { ids[$0] }.map { [$0] } ?? [],
+                                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            try store.commit(message: "\(id): new: \(title)", trailers: [Trailer(key: "Mission-Ticket", value: id)]) { _ in
+                [.write(path: "\(location.ticketFolder(id))/ticket.yaml",
+                        bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8))]
+            }
+            say("  \(id)  \(title)\(blockedBy.map { " (waits for \(ids[$0]!))" } ?? "")")
+        }
+
+        let reconciler = Reconciler(store: store)
+        for pass in 1...20 {
+            let report = try reconciler.runOnce()
+            for session in report.sessions {
+                say("pass \(pass): \(session.ticket) \(session.terminal.status.rawValue): \(session.terminal.summary)")
+            }
+            let snapshot = try store.snapshot()
+            var answered = false
+            for record in snapshot.tickets where record.status?.status == .needsInput {
+                guard let question = record.status?.question, record.notes.isEmpty else { continue }
+                say("pass \(pass): a person answers \(record.id)'s question (\(question)): use port 8080")
+                let signature = try store.identity()
+                try store.commit(message: "\(record.id): answer by \(signature.name)",
+                                 trailers: [Trailer(key: "Mission-Ticket", value: record.id),
+                                            Trailer(key: "Mission-Action", value: "answer")]) { _ in
+                    let name = NoteFile.name(author: signature.name, date: signature.date)
+                    return [.write(path: "\(record.folder)/notes/\(name)",
+                                   bytes: Array("Answer to the question: \(question)\n\nUse port 8080.\n".utf8))]
+                }
+                answered = true
+            }
+            if report.actions.isEmpty && !answered { break }
+        }
+        return path
+    }
+}

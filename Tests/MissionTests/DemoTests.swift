@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// The README's main job: `mission demo` runs the watcher on a demo board until it settles.
+@Suite(.serialized)
+struct DemoTests {
+    @Test func theDemoSettlesEveryTicketThroughAQuestionARetryAndABlocker() throws {
+        let sandbox = try Sandbox(git: false)
+        let folder = "\(sandbox.path)/demo"
+        let result = try sandbox.mission("demo", "--dir", folder).expectSuccess()
+        #expect(result.stdout.contains("warning: Which port should the dev server listen on?"))
+        #expect(result.stdout.contains("a person answers"))
+        #expect(result.stdout.contains("error: The runtime exited with status 1."))
+        #expect(result.stdout.contains("(waits for MC-"))
+        let listing = result.stdout.components(separatedBy: "$ mission list")[1]
+        let rows = listing.components(separatedBy: "\n").filter { $0.hasPrefix("MC-") }
+        #expect(rows.count == 4)
+        #expect(rows.allSatisfy { $0.contains(" done ") }, "\(rows)")
+        #expect(result.stdout.contains("evidence/0001-implement.yaml"))
+
+        // The demo repository is an ordinary board: clean, valid, and its history says what happened.
+        let status = try sandbox.run("/usr/bin/git", ["-C", folder, "status", "--porcelain"])
+        #expect(status.stdout == "")
+        let check = try sandbox.run(Sandbox.missionBinary, ["check", "-C", folder])
+        #expect(check.status == 0, "\(check.all)")
+        let log = try sandbox.run("/usr/bin/git", ["-C", folder, "log", "--format=%(trailers:key=Mission-Root-Cause,valueonly)"])
+        #expect(log.stdout.contains("exit_nonzero"))
+        #expect(log.stdout.contains("question"))
+    }
+}
