@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "mission",
             dependencies: [
-                "Git", "Board", "Control", "Watcher",
+                "Git", "Board", "Control", "Runtime", "Watcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -65,7 +65,7 @@ public enum Launcher {
     }
 
     /// The executable's absolute path: as given when it holds a slash, else found on `path`.
-    static func resolve(_ command: String, path: String) throws(LaunchError) -> String {
+    public static func resolve(_ command: String, path: String) throws(LaunchError) -> String {
         if command.contains("/") {
             guard FileManager.default.isExecutableFile(atPath: command) else {
                 throw LaunchError(message: "executable not found or not executable: \(command)")

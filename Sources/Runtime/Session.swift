@@ -71,6 +71,9 @@ public enum LimitBreach: String, Sendable, Hashable, Codable {
 public struct LaunchError: Error, Sendable, CustomStringConvertible {
     /// What failed, in plain words.
     public let message: String
+
+    /// A launch failure.
+    public init(message: String) { self.message = message }
     /// A description for people.
     public var description: String { message }
 }

@@ -2,6 +2,7 @@ import Board
 import Control
 import Foundation
 import Git
+import Runtime
 
 /// `mission demo`: a fresh repository, a small board, a script runtime that behaves like a coding agent,
 /// and watcher passes until the board settles. Everything it does is ordinary commits in that repository.
@@ -114,7 +115,7 @@ public enum Demo {
             say("  \(id)  \(title)\(blockedBy.map { " (waits for \(ids[$0]!))" } ?? "")")
         }
 
-        let reconciler = Reconciler(store: store)
+        let reconciler = Reconciler(store: store, policy: HostPolicy(allowed: [agentPath]))
         for pass in 1...20 {
             let report = try reconciler.runOnce()
             for session in report.sessions {

@@ -22,10 +22,14 @@ public final class Reconciler {
     let sessionsRoot: String
     let runner: String
     let environment: [String: String]
+    let policy: HostPolicy
 
-    /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`.
-    public init(store: BoardStore, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`,
+    /// and starting only what the host's `policy` allows.
+    public init(store: BoardStore, policy: HostPolicy,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.store = store
+        self.policy = policy
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
         self.runner = ProcessInfo.processInfo.hostName
         self.environment = environment
@@ -203,7 +207,13 @@ public final class Reconciler {
                                            outputBytes: profile.limits?.output?.bytes)
         var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
                            nonce: nonce, argv: argv, started: now, limits: limits)
-        do {
+        do throws(LaunchError) {
+            let command = argv.first ?? ""
+            let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "")
+            guard policy.permits(command: command, resolved: executable) else {
+                throw LaunchError(message: "\(command) is not allowed on this host; allow it with "
+                                  + "'mission reconcile --allow \(command)' or in \(HostPolicy.hostFile(environment))")
+            }
             info.handle = try Launcher.launch(id: session, argv: argv, workingDirectory: "\(directory.path)/work",
                                               environment: variables, directory: directory, now: now)
         } catch {

@@ -26,6 +26,9 @@ final class Sandbox {
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["EDITOR"] = "false"
         env.removeValue(forKey: "VISUAL")
+        // The host's allow-list comes from outside the repository: keep this machine's out of the tests.
+        env.removeValue(forKey: "MISSION_ALLOW")
+        env["XDG_CONFIG_HOME"] = "/nonexistent/mission-tests-config"
         return env
     }()
 

@@ -24,10 +24,14 @@ struct ReconcileTests {
         esac
         """#
 
+    /// The fake agent's path: the only executable these tests allow.
+    var agent: String { "\(FileManager.default.temporaryDirectory.path)/mission-fake-agent.sh" }
+
     func board() throws -> (Sandbox, [String: String]) {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.script("agent.sh", Self.agent)
+        try Data(Self.agent.utf8).write(to: URL(fileURLWithPath: agent))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
         try sandbox.write("board/runtimes.yaml", """
             profiles:
               fake:
@@ -57,7 +61,7 @@ struct ReconcileTests {
 
     @Test func aPassDispatchesHarvestsAndCommitsEvidenceForEveryEnding() throws {
         let (sandbox, ids) = try board()
-        let pass = try sandbox.mission("reconcile", "--once").expectSuccess()
+        let pass = try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         #expect(pass.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("MC-") }.count == 6, "\(pass.stdout)")
 
         let done = try status(sandbox, ids["finish it"]!)
@@ -95,16 +99,16 @@ struct ReconcileTests {
     @Test func anAnsweredQuestionGoesBackToItsGateWithTheAnswerInThePrompt() throws {
         let (sandbox, ids) = try board()
         let id = ids["ask a question"]!
-        try sandbox.mission("reconcile", "--once").expectSuccess()
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         #expect(try status(sandbox, id).contains("status: needs_input"))
         let notYet = try sandbox.mission("answer", ids["finish it"]!, "nothing was asked")
         #expect(notYet.status == 1)
         #expect(notYet.stderr.contains("has no open question"))
 
         try sandbox.mission("answer", id, "Port 8080, please.").expectSuccess()
-        try sandbox.mission("reconcile", "--once").expectSuccess()  // the watcher sees the answer
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // the watcher sees the answer
         #expect(try status(sandbox, id).contains("status: queued"))
-        try sandbox.mission("reconcile", "--once").expectSuccess()  // and dispatches with it
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // and dispatches with it
         let done = try status(sandbox, id)
         #expect(done.contains("status: done"), "\(done)")
         #expect(try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0002-run.yaml").stdout
@@ -112,16 +116,35 @@ struct ReconcileTests {
         #expect(try sandbox.mission("log", id).expectSuccess().stdout.contains("Mission-Action: answer"))
     }
 
+    @Test func anExecutableTheHostDoesNotAllowNeverRuns() throws {
+        let (sandbox, ids) = try board()
+        let refused = try sandbox.mission("reconcile", "--once").expectSuccess()  // no --allow
+        #expect(refused.stdout.contains("is not allowed on this host"))
+        let id = ids["finish it"]!
+        let status = try status(sandbox, id)
+        #expect(status.contains("status: blocked"))
+        let packet = try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout
+        #expect(packet.contains("root_cause: launch_failed"))
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/result.txt"))
+        // A host file that does not parse is an error, not "nothing allowed".
+        let config = "\(sandbox.path).tools/config"
+        try FileManager.default.createDirectory(atPath: "\(config)/mission", withIntermediateDirectories: true)
+        try Data("alow: [x]\n".utf8).write(to: URL(fileURLWithPath: "\(config)/mission/host.yaml"))
+        let broken = try sandbox.mission("reconcile", "--once", environment: ["XDG_CONFIG_HOME": config])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("host.yaml:1:1: error: unknown key 'alow'; did you mean 'allow'?"))
+    }
+
     @Test func aFailingTicketRetriesThenTheCircuitBreakerBlocksIt() throws {
         let (sandbox, ids) = try board()
         let id = ids["fail twice"]!
-        try sandbox.mission("reconcile", "--once").expectSuccess()
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         #expect(try status(sandbox, id).contains("status: failed"))
         #expect(try status(sandbox, id).contains("exit_nonzero: 1"))
-        try sandbox.mission("reconcile", "--once").expectSuccess()  // the safe retry
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // the safe retry
         #expect(try status(sandbox, id).contains("exit_nonzero: 2"))
         #expect(try status(sandbox, id).contains("attempt: 2"))
-        let third = try sandbox.mission("reconcile", "--once").expectSuccess()
+        let third = try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         #expect(!third.stdout.contains(id), "it ran a third time: \(third.stdout)")
         let blocked = try status(sandbox, id)
         #expect(blocked.contains("status: blocked"))
@@ -129,6 +152,6 @@ struct ReconcileTests {
         #expect(try sandbox.git("ls-tree", "--name-only", "HEAD:board/tickets/\(id)/evidence").stdout
             == "0001-run.yaml\n0002-run.yaml\n")
         // Nothing else is left to do: every other ticket settled in the first pass.
-        #expect(try sandbox.mission("reconcile", "--once").expectSuccess().stdout.contains("Nothing to do"))
+        #expect(try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess().stdout.contains("Nothing to do"))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Board
 import Control
 import Foundation
+import Runtime
 import Watcher
 
 /// `mission reconcile --once`: one pass of the watcher, for cron and tests.
@@ -15,6 +16,9 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Run one pass and exit (the only mode until the daemon exists).")
     var once = false
 
+    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable; adds to MISSION_ALLOW and the host file.")
+    var allow: [String] = []
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -26,7 +30,9 @@ struct Reconcile: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             _ = try context.listing()  // fails clearly when there is no board
-            let report = try Reconciler(store: context.store).runOnce()
+            let environment = ProcessInfo.processInfo.environment
+            let policy = try HostPolicy.load(extra: allow, environment: environment)
+            let report = try Reconciler(store: context.store, policy: policy, environment: environment).runOnce()
             if json {
                 try Output.json(report.sessions.map {
                     ["ticket": $0.ticket, "session": $0.session, "status": $0.terminal.status.rawValue,

@@ -1,0 +1,48 @@
+import Board
+import Foundation
+
+/// Which executables may run on this host. Anyone who can push can edit the board's runtime profiles, so the
+/// host that runs the watcher decides, from outside the repository: `--allow` flags, `MISSION_ALLOW`
+/// (colon-separated), and `allow:` in `$XDG_CONFIG_HOME/mission/host.yaml` (default `~/.config/…`).
+/// Nothing is allowed by default.
+public struct HostPolicy: Sendable, Hashable {
+    /// Allowed commands: an absolute path allows exactly that file; a bare name allows that name found on PATH.
+    public var allowed: [String]
+
+    /// A policy allowing `allowed`.
+    public init(allowed: [String]) { self.allowed = allowed }
+
+    /// Whether `command` (as the profile writes it), resolved to `executable`, may run.
+    public func permits(command: String, resolved executable: String) -> Bool {
+        allowed.contains { entry in
+            if entry.hasPrefix("/") { return entry == executable }
+            // A bare name only matches a profile that also names it bare (found on PATH), never a path in the repo.
+            return !command.contains("/") && entry == command
+        }
+    }
+
+    /// The host file's path for `environment`.
+    public static func hostFile(_ environment: [String: String]) -> String {
+        let base = environment["XDG_CONFIG_HOME"] ?? "\(environment["HOME"] ?? NSHomeDirectory())/.config"
+        return "\(base)/mission/host.yaml"
+    }
+
+    /// The host's policy: `extra` (from flags), `MISSION_ALLOW`, and the host file. A host file that does not
+    /// parse is an error, not an empty list: a typo must not silently change what may run.
+    public static func load(extra: [String] = [], environment: [String: String]) throws(Diagnostic) -> HostPolicy {
+        var allowed = extra
+        allowed += (environment["MISSION_ALLOW"] ?? "").split(separator: ":").map(String.init)
+        let path = hostFile(environment)
+        if let data = FileManager.default.contents(atPath: path) {
+            let file = try YAMLDocument.parse([UInt8](data), file: path).decode(HostFile.self)
+            allowed += file.allow
+        }
+        return HostPolicy(allowed: allowed.filter { !$0.isEmpty })
+    }
+
+    /// `host.yaml`.
+    struct HostFile: Decodable {
+        var allow: [String]
+        enum CodingKeys: String, CodingKey, CaseIterable { case allow }
+    }
+}
