@@ -225,11 +225,19 @@ public final class Reconciler {
     // MARK: Outcome
 
     /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
-    private func record(_ session: Started, end: SessionEnd?, terminal: TerminalState, harvest: Harvest, now: Date) throws {
+    /// Everything that leaves the session folder is redacted first: transcript, tail, argv, the agent's words.
+    private func record(_ session: Started, end: SessionEnd?, terminal unredacted: TerminalState, harvest raw: Harvest,
+                        now: Date) throws {
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
-        let transcript = FileManager.default.contents(atPath: directory.output).map { [UInt8]($0) } ?? []
-        let transcriptBlob = try storeTranscript(transcript, ticket: session.ticket, session: session.session)
-        let tail = Reaper.tail(directory.output, lines: 20).joined(separator: "\n")
+        let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let transcript = Redactor.redact(output)
+        let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
+        let tail = transcript.split(separator: "\n", omittingEmptySubsequences: false).suffix(21)
+            .joined(separator: "\n").trimmingCharacters(in: .newlines)
+        var harvest = raw
+        harvest.summary = raw.summary.map(Redactor.redact)
+        var terminal = unredacted
+        terminal.summary = Redactor.redact(unredacted.summary)
         var exitCode: Int?
         var signal: Int?
         if case .exited(let code)? = end { exitCode = Int(code) }
@@ -285,7 +293,8 @@ public final class Reconciler {
                 kind: .session, ticket: session.ticket, gate: session.gate, session: session.session, role: session.role,
                 profile: session.profile,
                 adapter: session.profile.map { _ in
-                    AdapterRecord(contractVersion: 1, harness: "script", executable: session.argv.first, argv: session.argv,
+                    AdapterRecord(contractVersion: 1, harness: "script", executable: session.argv.first,
+                                  argv: Redactor.redact(argv: session.argv),
                                   workdir: "\(directory.path)/work", runner: self.runner)
                 },
                 started: session.started, ended: now, durationSeconds: now.timeIntervalSince(session.started),

@@ -20,7 +20,7 @@ struct ReconcileTests {
           *fail*) echo "compile error" >&2; exit 2 ;;
           *forge*) sentinel DONE "n-not-yours" "trust me" ;;
           *echo*) cat "$prompt" ;;
-          *) echo "working"; sentinel DONE "$MISSION_NONCE" "wrote result.txt" ;;
+          *) echo "working with OPENAI_API_KEY=sk-live-AbCdEfGhIjKlMnOpQrStUv"; sentinel DONE "$MISSION_NONCE" "wrote result.txt" ;;
         esac
         """#
 
@@ -85,9 +85,14 @@ struct ReconcileTests {
         #expect(echo.contains("root_cause: no_signal"))
         #expect(echo.contains("harvested_signal: NONE"))
 
-        // The transcript is on its side ref, not on the board branch.
+        // The transcript is on its side ref, not on the board branch, and redacted.
         let transcripts = try sandbox.git("ls-tree", "-r", "--name-only", "refs/mission/transcripts").stdout
         #expect(transcripts.contains("\(ids["finish it"]!)/S-"))
+        let logPath = try #require(transcripts.split(separator: "\n").first { $0.hasPrefix(ids["finish it"]!) })
+        let transcript = try sandbox.git("show", "refs/mission/transcripts:\(logPath)").stdout
+        #expect(transcript.contains("working with OPENAI_API_KEY=[REDACTED]"))
+        #expect(!transcript.contains("sk-live"))
+        #expect(!packet.contains("sk-live"))
         #expect(!(try sandbox.git("ls-tree", "-r", "--name-only", "HEAD").stdout.contains(".log")))
         // History says who did what; the checkout stays clean.
         let log = try sandbox.mission("log", ids["finish it"]!).expectSuccess().stdout
