@@ -8,26 +8,49 @@ public enum Monitor {
     /// On a broken limit the whole process group is killed: the agent's own tools die with it.
     public static func wait(for handle: SessionHandle, limits: SessionLimits, isChild: Bool,
                             poll: TimeInterval = 0.05, now: () -> Date = Date.init) -> SessionEnd {
-        let directory = SessionDirectory(path: handle.directory)
-        var lastSize = -1
-        var lastOutput = now()
+        var watch = Watch(handle: handle, limits: limits, isChild: isChild, now: now())
         while true {
-            if let end = ended(handle, directory: directory, isChild: isChild) { return end }
+            if let end = watch.check(now: now()) { return end }
+            Thread.sleep(forTimeInterval: poll)
+        }
+    }
+
+    /// One session being watched without blocking: call `check` whenever convenient (a daemon watching many
+    /// sessions from one thread does it on every tick).
+    public struct Watch: Sendable {
+        /// The session.
+        public let handle: SessionHandle
+        /// Its limits.
+        public let limits: SessionLimits
+        /// Whether this process launched it (and so reaps it).
+        public let isChild: Bool
+        private var lastSize = -1
+        private var lastOutput: Date
+
+        /// Starts watching `handle` at `now`.
+        public init(handle: SessionHandle, limits: SessionLimits, isChild: Bool, now: Date) {
+            self.handle = handle
+            self.limits = limits
+            self.isChild = isChild
+            self.lastOutput = now
+        }
+
+        /// How the session ended, killing its group when it broke a limit; nil while it runs within them.
+        public mutating func check(now: Date) -> SessionEnd? {
+            let directory = SessionDirectory(path: handle.directory)
+            if let end = Monitor.ended(handle, directory: directory, isChild: isChild) { return end }
             let size = fileSize(directory.output)
-            let time = now()
             if size != lastSize {
                 lastSize = size
-                lastOutput = time
+                lastOutput = now
             }
             var breach: LimitBreach?
             if let limit = limits.outputBytes, size > limit { breach = .output }
-            else if let wall = limits.wall, time.timeIntervalSince(handle.started) > wall { breach = .wall }
-            else if let idle = limits.idle, time.timeIntervalSince(lastOutput) > idle { breach = .idle }
-            if let breach {
-                killGroup(handle, isChild: isChild)
-                return .killed(breach)
-            }
-            Thread.sleep(forTimeInterval: poll)
+            else if let wall = limits.wall, now.timeIntervalSince(handle.started) > wall { breach = .wall }
+            else if let idle = limits.idle, now.timeIntervalSince(lastOutput) > idle { breach = .idle }
+            guard let breach else { return nil }
+            killGroup(handle, isChild: isChild)
+            return .killed(breach)
         }
     }
 

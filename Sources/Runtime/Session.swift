@@ -34,7 +34,7 @@ public struct SessionHandle: Sendable, Hashable, Codable {
 }
 
 /// How long and how much a session may run.
-public struct SessionLimits: Sendable, Hashable {
+public struct SessionLimits: Sendable, Hashable, Codable {
     /// Wall-clock time.
     public var wall: TimeInterval?
     /// Time without new output.

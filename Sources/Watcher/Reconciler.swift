@@ -35,31 +35,49 @@ public final class Reconciler {
         self.environment = environment
     }
 
-    /// One pass at `now`.
+    /// Sessions this watcher follows, by session id: the ones it started and the ones it re-attached to.
+    private var tracked: [String: (started: Started, watch: Monitor.Watch)] = [:]
+
+    /// How many sessions this watcher follows.
+    public var runningSessions: Int { tracked.count }
+
+    /// One pass and then wait for every session it started: `mission reconcile --once`.
     public func runOnce(now: () -> Date = Date.init) throws -> ReconcileReport {
+        var report = try pass(now: now())
+        while !tracked.isEmpty {
+            report.sessions += try collect(now: now())
+            if !tracked.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        return report
+    }
+
+    /// Reads the board, re-attaches to live sessions it does not follow yet, plans, and carries the plan out.
+    /// Starts sessions without waiting for them; `collect` records them when they end.
+    public func pass(now: Date) throws -> ReconcileReport {
         var report = ReconcileReport()
         let snapshot = try store.snapshot()
-        var live: [LiveSession] = []
         for record in snapshot.tickets where record.status?.status == .running {
-            guard let session = record.status?.session, let handle = handle(session.id), Processes.isAlive(handle) else { continue }
-            live.append(LiveSession(ticket: record.id, session: session.id, profile: session.profile))
+            guard let id = record.status?.session?.id, tracked[id] == nil, let handle = handle(id),
+                  Processes.isAlive(handle), let started = dispatchRecord(id) else { continue }
+            tracked[id] = (started, Monitor.Watch(handle: handle, limits: started.limits, isChild: false, now: now))
         }
-        report.actions = Planner.plan(snapshot, live: live, now: now(), limits: PlanLimits(snapshot.config))
+        let live = tracked.values.map { LiveSession(ticket: $0.started.ticket, session: $0.started.session, profile: $0.started.profile) }
+        report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config))
 
-        var started: [Started] = []
         for action in report.actions {
             switch action {
             case .dispatch(let ticket, let gate, let role, let profile, let attempt):
                 do {
                     if let session = try dispatch(ticket, gate: gate, role: role, profile: profile, attempt: attempt,
-                                                  snapshot: snapshot, now: now()) {
-                        started.append(session)
+                                                  snapshot: snapshot, now: now), let handle = session.handle {
+                        tracked[session.session] = (session, Monitor.Watch(handle: handle, limits: session.limits,
+                                                                           isChild: true, now: now))
                     } else {
                         report.skipped.append((action, "another writer claimed it first"))
                     }
                 } catch let failure as LaunchFailure {
                     let terminal = TerminalStates.decide(.launchFailed(failure.message), harvest: Self.silence, gate: gate)
-                    try record(failure.started, end: nil, terminal: terminal, harvest: Self.silence, now: now())
+                    try record(failure.started, end: nil, terminal: terminal, harvest: Self.silence, now: now)
                     report.sessions.append((ticket, failure.started.session, terminal))
                 }
             case .settle(let ticket, let session):
@@ -68,15 +86,14 @@ public final class Reconciler {
                 let outcome: ProcessOutcome = switch end {
                 case .exited(let code): .endedDuringRestart(code)
                 case .signaled(let signal): .signaled(signal)
-                case .killed: .workerDied
-                case .vanished: .workerDied
+                case .killed, .vanished: .workerDied
                 }
-                let harvest = handle(session).map { harvestOutput($0, ticket: ticket) } ?? Self.silence
-                let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: status.gate ?? "?")
-                let info = Started(ticket: ticket, session: session, gate: status.gate ?? "?", role: nil,
-                                   profile: status.session?.profile, handle: handle(session), nonce: "",
-                                   argv: [], started: status.session?.started ?? now(), limits: .init())
-                try record(info, end: end, terminal: terminal, harvest: harvest, now: now())
+                let info = dispatchRecord(session) ?? Started(
+                    ticket: ticket, session: session, gate: status.gate ?? "?", role: nil, profile: status.session?.profile,
+                    handle: handle(session), nonce: "", argv: [], started: status.session?.started ?? now, limits: .init())
+                let harvest = handle(session).map { harvestOutput($0, ticket: ticket, nonce: info.nonce) } ?? Self.silence
+                let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: info.gate)
+                try record(info, end: end, terminal: terminal, harvest: harvest, now: now)
                 report.sessions.append((ticket, session, terminal))
             case .block(let ticket, let reason):
                 try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
@@ -87,7 +104,7 @@ public final class Reconciler {
             case .cancel(let ticket):
                 try writeStatus(ticket, message: "\(ticket): cancelled") { status, _ in
                     status.status = .cancelled
-                    status.closed = now()
+                    status.closed = now
                     status.session = nil
                 }
             case .awaitSignoff(let ticket, let gate, let group):
@@ -97,11 +114,12 @@ public final class Reconciler {
                     status.nextAction = NextAction(who: group, what: "sign off with 'mission approve \(ticket) --gate \(gate)'")
                 }
             case .stop(let ticket, let session, let reason):
-                if let handle = handle(session) { Monitor.killGroup(handle, isChild: false) }
+                if let handle = handle(session) { Monitor.killGroup(handle, isChild: tracked[session]?.watch.isChild ?? false) }
+                tracked[session] = nil
                 try writeStatus(ticket, message: "\(ticket): stopped (\(reason.rawValue))") { status, _ in
                     status.status = reason == .cancelled ? .cancelled : .queued
                     status.session = nil
-                    if reason == .cancelled { status.closed = now() }
+                    if reason == .cancelled { status.closed = now }
                 }
             case .resume(let ticket, let gate):
                 try writeStatus(ticket, message: "\(ticket): answered; back to \(gate ?? "its gate")") { status, _ in
@@ -110,33 +128,43 @@ public final class Reconciler {
                     status.nextAction = NextAction(who: "watcher", what: "dispatch \(gate ?? "the gate") with the answer")
                 }
             case .runCheck, .flagOverdue:
-                report.skipped.append((action, "check gates and check-in flags are carried out by the daemon (not yet built)"))
+                report.skipped.append((action, "check gates and check-in flags are not carried out yet"))
             }
-        }
-
-        for session in started {
-            guard let handle = session.handle else { continue }
-            let end = Monitor.wait(for: handle, limits: session.limits, isChild: true)
-            let outcome: ProcessOutcome = switch end {
-            case .exited(let code): .exited(code)
-            case .signaled(let signal): .signaled(signal)
-            case .killed(.wall): .wallTimeLimit
-            case .killed(.idle): .idleLimit
-            case .killed(.output): .outputFlood
-            case .vanished: .workerDied
-            }
-            let harvest = harvestOutput(handle, ticket: session.ticket, nonce: session.nonce)
-            let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
-            try record(session, end: end, terminal: terminal, harvest: harvest, now: now())
-            report.sessions.append((session.ticket, session.session, terminal))
         }
         return report
     }
 
+    /// Checks every followed session once; records and forgets those that ended (or broke a limit).
+    public func collect(now: Date) throws -> [(ticket: String, session: String, terminal: TerminalState)] {
+        var finished: [(ticket: String, session: String, terminal: TerminalState)] = []
+        for id in tracked.keys.sorted() {
+            guard var item = tracked[id] else { continue }
+            guard let end = item.watch.check(now: now) else {
+                tracked[id] = item
+                continue
+            }
+            tracked[id] = nil
+            let session = item.started
+            let outcome: ProcessOutcome = switch end {
+            case .exited(let code): item.watch.isChild ? .exited(code) : .endedDuringRestart(code)
+            case .signaled(let signal): .signaled(signal)
+            case .killed(.wall): .wallTimeLimit
+            case .killed(.idle): .idleLimit
+            case .killed(.output): .outputFlood
+            case .vanished: item.watch.isChild ? .workerDied : .endedDuringRestart(nil)
+            }
+            let harvest = harvestOutput(item.watch.handle, ticket: session.ticket, nonce: session.nonce)
+            let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
+            try record(session, end: end, terminal: terminal, harvest: harvest, now: now)
+            finished.append((session.ticket, session.session, terminal))
+        }
+        return finished
+    }
+
     // MARK: Dispatch
 
-    /// A session this pass started (or tried to).
-    struct Started {
+    /// A session this watcher started (or tried to), as saved in its folder for a watcher that re-attaches.
+    struct Started: Codable {
         var ticket: String
         var session: String
         var gate: String
@@ -207,6 +235,9 @@ public final class Reconciler {
                                            outputBytes: profile.limits?.output?.bytes)
         var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
                            nonce: nonce, argv: argv, started: now, limits: limits)
+        if let data = try? JSONEncoder().encode(info) {
+            _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
+        }
         do throws(LaunchError) {
             let command = argv.first ?? ""
             let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "")
@@ -357,6 +388,14 @@ public final class Reconciler {
                   let bytes = try? store.repository.blob(entry.id) else { return nil }
             return (name, String(decoding: bytes, as: UTF8.self))
         }
+    }
+
+    /// What the watcher that started `session` saved about it.
+    private func dispatchRecord(_ session: String) -> Started? {
+        guard let data = FileManager.default.contents(atPath: "\(sessionsRoot)/\(session)/dispatch.json") else { return nil }
+        var started = try? JSONDecoder().decode(Started.self, from: data)
+        started?.handle = handle(session)
+        return started
     }
 
     private func handle(_ session: String) -> SessionHandle? {
