@@ -149,3 +149,29 @@ struct RunFailed: Error, CustomStringConvertible {
     let result: RunResult
     var description: String { "command failed with \(result.status): \(result.all)" }
 }
+
+extension Sandbox {
+    /// Starts `mission` in the background with its standard error going to `log`; the caller stops it.
+    func spawnMission(_ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.missionBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        process.environment = Self.environment
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `seconds` for `condition`, checking every 100 ms.
+    func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return try condition()
+    }
+}

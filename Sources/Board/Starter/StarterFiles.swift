@@ -1886,6 +1886,33 @@ description: |
 }
 
 """####),
+        ("hooks/post-commit", ####"""
+#!/bin/sh
+# Mission Control: wake the watcher, if one runs. Installed by `mission init`.
+# Never blocks and never fails the git command: with no watcher the poke is simply dropped.
+fifo="$(git rev-parse --git-dir 2>/dev/null)/mission/wake"
+[ -p "$fifo" ] && printf x | dd of="$fifo" oflag=nonblock status=none 2>/dev/null
+exit 0
+
+"""####),
+        ("hooks/post-merge", ####"""
+#!/bin/sh
+# Mission Control: wake the watcher, if one runs. Installed by `mission init`.
+# Never blocks and never fails the git command: with no watcher the poke is simply dropped.
+fifo="$(git rev-parse --git-dir 2>/dev/null)/mission/wake"
+[ -p "$fifo" ] && printf x | dd of="$fifo" oflag=nonblock status=none 2>/dev/null
+exit 0
+
+"""####),
+        ("hooks/post-receive", ####"""
+#!/bin/sh
+# Mission Control: wake the watcher, if one runs. Installed by `mission init`.
+# Never blocks and never fails the git command: with no watcher the poke is simply dropped.
+fifo="$(git rev-parse --git-dir 2>/dev/null)/mission/wake"
+[ -p "$fifo" ] && printf x | dd of="$fifo" oflag=nonblock status=none 2>/dev/null
+exit 0
+
+"""####),
         ("hooks/pre-commit", ####"""
 #!/bin/sh
 # Mission Control: refuse a commit that would break the board. Installed by `mission init`.

@@ -1,0 +1,65 @@
+import Board
+import Control
+import Foundation
+import Git
+import Runtime
+
+/// `mission watch`: the reconcile loop as a long-running process, one per host.
+///
+/// It wakes on a poke from the git hooks (a byte written to the FIFO `<git dir>/mission/wake`), on the board
+/// branch's tip changing (checked every tick: the fallback when no hook fires, such as commits made by other
+/// tools), on sessions ending, and on a timer. Each wake is a level-triggered pass: the whole board against
+/// the live sessions, so a missed wake costs nothing. On stop it takes no new work and leaves running sessions
+/// alone: they are their own process groups, and the next watcher re-attaches to them.
+public final class Daemon {
+    let reconciler: Reconciler
+    let store: BoardStore
+    /// The FIFO the hooks poke.
+    public let wakePath: String
+    let rescan: TimeInterval
+    let tick: TimeInterval
+
+    /// A daemon running `reconciler` over `store`, planning at least every `rescan` seconds.
+    public init(store: BoardStore, reconciler: Reconciler, rescan: TimeInterval = 30, tick: TimeInterval = 0.1) {
+        self.store = store
+        self.reconciler = reconciler
+        self.wakePath = "\(store.repository.gitDirectory)/mission/wake"
+        self.rescan = rescan
+        self.tick = tick
+    }
+
+    /// Runs until `stop` says so; `say` gets one line per event.
+    public func run(stop: () -> Bool, say: (String) -> Void) throws {
+        try FileManager.default.createDirectory(atPath: (wakePath as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var info = stat()
+        if stat(wakePath, &info) != 0 { mkfifo(wakePath, 0o600) }
+        // Read-write, so the FIFO always has a writer and reads never see end-of-file; non-blocking to poll.
+        let fifo = open(wakePath, O_RDWR | O_NONBLOCK)
+        defer { if fifo >= 0 { close(fifo) } }
+        say("watching \(store.location.branchName):\(store.location.directory)/ (wake: \(wakePath))")
+
+        var lastTip: ObjectID?
+        var lastPass = Date.distantPast
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while !stop() {
+            var poked = false
+            while fifo >= 0, read(fifo, &buffer, buffer.count) > 0 { poked = true }
+            let now = Date()
+            let tip = try store.tip()
+            if poked || tip != lastTip || now.timeIntervalSince(lastPass) > rescan {
+                let report = try reconciler.pass(now: now)
+                for action in report.actions where action.startsWork { say("start \(action)") }
+                for ended in report.sessions { say("\(ended.ticket) \(ended.session): \(ended.terminal.summary)") }
+                lastTip = try store.tip()  // our own commits are not news
+                lastPass = now
+            }
+            for ended in try reconciler.collect(now: Date()) {
+                say("\(ended.ticket) \(ended.session) \(ended.terminal.status.rawValue): \(ended.terminal.summary)")
+                lastTip = nil  // an outcome may open the next gate: plan again at once
+            }
+            Thread.sleep(forTimeInterval: tick)
+        }
+        say("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
+    }
+}

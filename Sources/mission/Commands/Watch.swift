@@ -1,0 +1,69 @@
+import ArgumentParser
+import Board
+import Dispatch
+import Foundation
+import Runtime
+import Synchronization
+import Watcher
+
+/// `mission watch`: the watcher daemon.
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the watcher: dispatch ready tickets as commits arrive, and commit their evidence.",
+        discussion: """
+            Wakes on the git hooks' poke, on the board branch moving, on sessions ending and every --rescan
+            seconds. SIGTERM or SIGINT stops it cleanly: running sessions are left to finish, and the next
+            watcher re-attaches to them.
+            """)
+
+    @OptionGroup var board: BoardOptions
+
+    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable.")
+    var allow: [String] = []
+
+    @Option(help: "Plan at least this often, in seconds, even when nothing wakes the watcher.")
+    var rescan: Double = 30
+
+    @Flag(help: "Say what happens.")
+    var verbose = false
+
+    func run() throws {
+        try failing {
+            let context = try BoardContext.open(board)
+            _ = try context.listing()
+            let environment = ProcessInfo.processInfo.environment
+            let policy = try HostPolicy.load(extra: allow, environment: environment)
+            let reconciler = Reconciler(store: context.store, policy: policy, environment: environment)
+            let daemon = Daemon(store: context.store, reconciler: reconciler, rescan: rescan)
+            let stopping = Stopping()
+            let verbose = verbose
+            try daemon.run(stop: { stopping.requested }) { line in
+                if verbose { Output.error("mission watch: \(line)") }
+            }
+        }
+    }
+}
+
+/// Set by SIGTERM or SIGINT; read by the loop on every tick.
+final class Stopping {
+    /// The flag the signal handlers set, from Dispatch's threads.
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    private let flag = Flag()
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let flag = self.flag
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)  // the dispatch source receives it instead
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { flag.value.store(true, ordering: .relaxed) }
+            source.resume()
+            return source
+        }
+    }
+
+    var requested: Bool { flag.value.load(ordering: .relaxed) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// The watcher daemon against a real repository: commits in, agents out, evidence back.
+@Suite(.serialized)
+struct WatchTests {
+    func status(_ sandbox: Sandbox, _ id: String) -> String {
+        (try? sandbox.git("show", "HEAD:board/tickets/\(id)/status.yaml").stdout) ?? ""
+    }
+
+    func newReady(_ sandbox: Sandbox, _ title: String) throws -> String {
+        let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+        return try #require(object?["id"])
+    }
+
+    @Test func aCommitMakesAnAgentRunAndSIGTERMStopsTheWatcherCleanly() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: [])
+        let log = "\(sandbox.path).watch.log"
+        let watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath, "--verbose"], log: log)
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+
+        // A ticket committed through mission (libgit2, no hook): seen by the branch moving.
+        let first = try newReady(sandbox, "finish it")
+        let done = sandbox.eventually { status(sandbox, first).contains("status: done") }
+        #expect(done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+
+        // A ticket committed with plain git: the post-commit hook pokes the watcher.
+        let second = "MC-HOOK"
+        try sandbox.write("board/tickets/\(second)/ticket.yaml", "id: \(second)\ntitle: finish it by hook\nstate: ready\n")
+        try sandbox.git("add", "board").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "a ticket by hand").expectSuccess()
+        #expect(sandbox.eventually { status(sandbox, second).contains("status: done") })
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+
+        watcher.terminate()  // SIGTERM
+        #expect(sandbox.eventually(5) { !watcher.isRunning })
+        #expect(watcher.terminationStatus == 0)
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("stopping: 0 session(s) left running"))
+
+        // With no watcher reading the FIFO, the hooks neither block nor fail a person's commit.
+        try sandbox.write("notes.txt", "after the watcher\n")
+        try sandbox.git("add", "notes.txt").expectSuccess()
+        let start = Date()
+        try sandbox.git("commit", "-q", "-m", "no watcher now").expectSuccess()
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func killingTheWatcherMidSessionLosesNothingAndRunsNothingTwice() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: [])
+        let log = "\(sandbox.path).watch.log"
+        var watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath], log: log)
+        let id = try newReady(sandbox, "go slow")
+        #expect(sandbox.eventually { status(sandbox, id).contains("status: running") })
+        kill(watcher.processIdentifier, SIGKILL)
+        watcher.waitUntilExit()
+
+        // The agent is its own process group: it goes on without the watcher. A new watcher re-attaches.
+        watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath], log: log)
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+        #expect(sandbox.eventually(20) { status(sandbox, id).contains("status: done") })
+        watcher.terminate()
+        watcher.waitUntilExit()
+
+        #expect(try sandbox.git("ls-tree", "--name-only", "HEAD:board/tickets/\(id)/evidence").stdout == "0001-run.yaml\n")
+        let packet = try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout
+        #expect(packet.contains("summary: slow and steady"))
+        let claims = try sandbox.git("log", "--format=%s", "--grep=claim", "--", "board/tickets/\(id)").stdout
+        #expect(claims.split(separator: "\n").count == 1, "claimed more than once: \(claims)")
+    }
+}
