@@ -41,22 +41,34 @@ public final class Daemon {
 
         var lastTip: ObjectID?
         var lastPass = Date.distantPast
+        var lastSaid = Date.distantPast
         var buffer = [UInt8](repeating: 0, count: 512)
         while !stop() {
             var poked = false
             while fifo >= 0, read(fifo, &buffer, buffer.count) > 0 { poked = true }
             let now = Date()
-            let tip = try store.tip()
-            if poked || tip != lastTip || now.timeIntervalSince(lastPass) > rescan {
-                let report = try reconciler.pass(now: now)
-                for action in report.actions where action.startsWork { say("start \(action)") }
-                for ended in report.sessions { say("\(ended.ticket) \(ended.session): \(ended.terminal.summary)") }
-                lastTip = try store.tip()  // our own commits are not news
-                lastPass = now
-            }
-            for ended in try reconciler.collect(now: Date()) {
-                say("\(ended.ticket) \(ended.session) \(ended.terminal.status.rawValue): \(ended.terminal.summary)")
-                lastTip = nil  // an outcome may open the next gate: plan again at once
+            // A failing pass (a locked ref, a broken read) is said and tried again; the daemon does not die of it.
+            do {
+                let tip = try store.tip()
+                if poked || tip != lastTip || now.timeIntervalSince(lastPass) > rescan {
+                    let report = try reconciler.pass(now: now)
+                    for action in report.actions where action.startsWork { say("start \(action)") }
+                    for ended in report.sessions { say("\(ended.ticket) \(ended.session): \(ended.terminal.summary)") }
+                    for skipped in report.skipped { say("not now: \(skipped.action.ticket): \(skipped.why)") }
+                    lastTip = try store.tip()  // our own commits are not news
+                    lastPass = now
+                }
+                for ended in try reconciler.collect(now: Date()) {
+                    say("\(ended.ticket) \(ended.session) \(ended.terminal.status.rawValue): \(ended.terminal.summary)")
+                    lastTip = nil  // an outcome may open the next gate: plan again at once
+                }
+                for reason in reconciler.waiting where now.timeIntervalSince(lastSaid) > 10 {
+                    say(reason)
+                    lastSaid = now
+                }
+            } catch {
+                say("error: \(error); trying again")
+                lastTip = nil
             }
             Thread.sleep(forTimeInterval: tick)
         }

@@ -12,6 +12,8 @@ public struct ReconcileReport: Sendable {
     public var sessions: [(ticket: String, session: String, terminal: TerminalState)] = []
     /// Actions that were not carried out, and why.
     public var skipped: [(action: Action, why: String)] = []
+    /// Outcomes that could not be committed yet, and why (they are kept and tried again).
+    public var waiting: [String] = []
 }
 
 /// One pass of the watcher's loop, synchronously: read the board, plan, carry the actions out, wait for the
@@ -48,6 +50,7 @@ public final class Reconciler {
             report.sessions += try collect(now: now())
             if !tracked.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
         }
+        report.waiting = waiting
         return report
     }
 
@@ -65,6 +68,18 @@ public final class Reconciler {
         report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config))
 
         for action in report.actions {
+            do {
+                try carryOut(action, snapshot: snapshot, now: now, report: &report)
+            } catch {
+                // One action failing (a person's uncommitted edit in the way, a lock) does not stop the others;
+                // the next pass tries again, since the board still says what is needed.
+                report.skipped.append((action, "\(error)"))
+            }
+        }
+        return report
+    }
+
+    private func carryOut(_ action: Action, snapshot: BoardSnapshot, now: Date, report: inout ReconcileReport) throws {
             switch action {
             case .dispatch(let ticket, let gate, let role, let profile, let attempt):
                 do {
@@ -82,7 +97,7 @@ public final class Reconciler {
                 }
             case .settle(let ticket, let session):
                 let finding = handle(session).map { Reaper.settle($0) } ?? .ended(.vanished, tail: [])
-                guard case .ended(let end, _) = finding, let status = snapshot.ticket(ticket)?.status else { continue }
+                guard case .ended(let end, _) = finding, let status = snapshot.ticket(ticket)?.status else { return }
                 let outcome: ProcessOutcome = switch end {
                 case .exited(let code): .endedDuringRestart(code)
                 case .signaled(let signal): .signaled(signal)
@@ -130,13 +145,28 @@ public final class Reconciler {
             case .runCheck, .flagOverdue:
                 report.skipped.append((action, "check gates and check-in flags are not carried out yet"))
             }
-        }
-        return report
     }
 
-    /// Checks every followed session once; records and forgets those that ended (or broke a limit).
+    /// Outcomes of ended sessions not committed yet (a person's uncommitted edit was in the way): kept, never lost.
+    private var unrecorded: [(started: Started, end: SessionEnd, terminal: TerminalState, harvest: Harvest)] = []
+
+    /// Why outcomes are waiting to be committed, if they are.
+    public private(set) var waiting: [String] = []
+
+    /// Checks every followed session once; records and forgets those that ended (or broke a limit). An outcome
+    /// that cannot be committed yet waits and is tried again on the next call; `waiting` says why.
     public func collect(now: Date) throws -> [(ticket: String, session: String, terminal: TerminalState)] {
         var finished: [(ticket: String, session: String, terminal: TerminalState)] = []
+        waiting = []
+        for pending in unrecorded {
+            do {
+                try record(pending.started, end: pending.end, terminal: pending.terminal, harvest: pending.harvest, now: now)
+                finished.append((pending.started.ticket, pending.started.session, pending.terminal))
+                unrecorded.removeAll { $0.started.session == pending.started.session }
+            } catch {
+                waiting.append("\(pending.started.ticket): the outcome of \(pending.started.session) waits: \(error)")
+            }
+        }
         for id in tracked.keys.sorted() {
             guard var item = tracked[id] else { continue }
             guard let end = item.watch.check(now: now) else {
@@ -155,11 +185,19 @@ public final class Reconciler {
             }
             let harvest = harvestOutput(item.watch.handle, ticket: session.ticket, nonce: session.nonce)
             let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
-            try record(session, end: end, terminal: terminal, harvest: harvest, now: now)
-            finished.append((session.ticket, session.session, terminal))
+            do {
+                try record(session, end: end, terminal: terminal, harvest: harvest, now: now)
+                finished.append((session.ticket, session.session, terminal))
+            } catch {
+                unrecorded.append((session, end, terminal, harvest))
+                waiting.append("\(session.ticket): the outcome of \(session.session) waits: \(error)")
+            }
         }
         return finished
     }
+
+    /// Whether anything is still running or waiting to be committed.
+    public var hasWork: Bool { !tracked.isEmpty || !unrecorded.isEmpty }
 
     // MARK: Dispatch
 

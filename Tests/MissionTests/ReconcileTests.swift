@@ -77,6 +77,21 @@ struct ReconcileTests {
         #expect(try sandbox.mission("log", id).expectSuccess().stdout.contains("Mission-Action: answer"))
     }
 
+    @Test func aPersonsUncommittedEditMakesTheWatcherWaitNeverOverwrite() throws {
+        let (sandbox, ids) = try AgentBoard.make(titles: ["finish it"])
+        let id = ids["finish it"]!
+        let path = "board/tickets/\(id)/status.yaml"
+        try sandbox.write(path, "status: queued  # my own draft\n")  // a person's file, not committed
+        let first = try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        #expect(first.stdout.contains("skipped \(id)"), "\(first.stdout)")
+        #expect(first.stdout.contains("uncommitted changes"))
+        #expect(try sandbox.read(path) == "status: queued  # my own draft\n")
+        #expect(try sandbox.git("show", "HEAD:\(path)").status != 0, "claimed over a person's edit")
+        try FileManager.default.removeItem(atPath: "\(sandbox.path)/\(path)")
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        #expect(try status(sandbox, id).contains("status: done"))
+    }
+
     @Test func anExecutableTheHostDoesNotAllowNeverRuns() throws {
         let (sandbox, ids) = try board()
         let refused = try sandbox.mission("reconcile", "--once").expectSuccess()  // no --allow

@@ -45,6 +45,7 @@ struct Reconcile: ParsableCommand {
                 print("\(session.ticket)  \(session.session)  \(session.terminal.status.rawValue): \(session.terminal.summary)")
             }
             for skipped in report.skipped { print("skipped \(skipped.action.ticket): \(skipped.why)") }
+            for reason in report.waiting { print("waiting: \(reason)") }
         }
     }
 }
