@@ -68,4 +68,39 @@ struct WatchTests {
         let claims = try sandbox.git("log", "--format=%s", "--grep=claim", "--", "board/tickets/\(id)").stdout
         #expect(claims.split(separator: "\n").count == 1, "claimed more than once: \(claims)")
     }
+
+    @Test func hubModeAPushTriggersDispatchAndThePersonPullsTheEvidence() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: [])
+        let hub = "\(sandbox.path).hub.git"
+        defer { try? FileManager.default.removeItem(atPath: hub) }
+        try sandbox.run("/usr/bin/git", ["init", "-q", "--bare", "-b", "main", hub]).expectSuccess()
+        try sandbox.git("remote", "add", "origin", hub).expectSuccess()
+        try sandbox.git("push", "-q", "origin", "main").expectSuccess()
+        let initHub = try sandbox.mission("init", "-C", hub).expectSuccess()
+        #expect(initHub.stdout.contains("Installed the post-receive hook"))
+
+        let log = "\(sandbox.path).hub.log"
+        let watcher = try sandbox.spawnMission(["watch", "-C", hub, "--allow", AgentBoard.agentPath, "--verbose"], log: log)
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+
+        // A person creates a ticket in their clone and pushes it.
+        let created = try sandbox.mission("new", "finish it", "--state", "ready", "--no-edit", "--json").expectSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+        let id = try #require(object?["id"])
+        try sandbox.git("push", "-q", "origin", "main").expectSuccess()
+
+        let done = sandbox.eventually {
+            ((try? sandbox.run("/usr/bin/git", ["-C", hub, "show", "main:board/tickets/\(id)/status.yaml"]).stdout) ?? "")
+                .contains("status: done")
+        }
+        #expect(done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        watcher.terminate()
+        watcher.waitUntilExit()
+
+        // The evidence comes back with a pull; the person's checkout stays clean.
+        try sandbox.git("pull", "-q", "--ff-only", "origin", "main").expectSuccess()
+        #expect(try sandbox.read("board/tickets/\(id)/status.yaml").contains("status: done"))
+        #expect(FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(id)/evidence/0001-run.yaml"))
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+    }
 }
