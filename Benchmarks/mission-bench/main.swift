@@ -9,6 +9,7 @@ struct Arguments {
     var sizes: [(active: Int, archived: Int)] = [(1_000, 0), (10_000, 0), (10_000, 90_000)]
     var runs = 5
     var keep = false
+    var watcher = false
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -16,6 +17,7 @@ struct Arguments {
             switch argument {
             case "--runs": runs = Int(iterator.next() ?? "") ?? runs
             case "--keep": keep = true
+            case "--watcher": watcher = true
             case "--sizes":
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
@@ -82,7 +84,7 @@ func runMission(_ arguments: [String], in directory: String) -> Double {
 }
 
 /// A board of `active` tickets and `archived` archived ones in a new bare repository.
-func buildBoard(active: Int, archived: Int, at path: String) throws -> (Repository, ObjectID, [String]) {
+func buildBoard(active: Int, archived: Int, at path: String, readyShare: Bool? = nil) throws -> (Repository, ObjectID, [String]) {
     let repository = try Repository.create(at: path, bare: true)
     try repository.setConfigString("mission.branch", "main")
     try repository.setConfigString("mission.dir", "board")
@@ -105,14 +107,14 @@ func buildBoard(active: Int, archived: Int, at path: String) throws -> (Reposito
         let isArchived = index >= active
         let folder = isArchived ? location.archivedFolder(id, year: 2025, month: 1 + index % 12) : location.ticketFolder(id)
         var blockers = ""
-        if !isArchived, index % 10 == 3, index > 0 { blockers = "blocked_by: [\(ordered[index - 1])]\n" }
+        if !isArchived, index % 10 == 3, index > 0, readyShare == nil { blockers = "blocked_by: [\(ordered[index - 1])]\n" }
         let spec = """
             # yaml-language-server: $schema=../../schemas/ticket.schema.json
             id: \(id)
             title: Benchmark ticket number \(index) with a realistic title
             kind: feature
             priority: \(priorities[index % 4])
-            state: \(isArchived ? "ready" : states[index % 4])
+            state: \(isArchived ? "ready" : readyShare.map { $0 ? "ready" : "draft" } ?? states[index % 4])
             workflow: code
             owner: person\(index % 7)
             assignee: coder
@@ -127,7 +129,7 @@ func buildBoard(active: Int, archived: Int, at path: String) throws -> (Reposito
 
             """
         edits.append(.write(path: "\(folder)/ticket.yaml", blob: try repository.writeBlob(Array(spec.utf8))))
-        if isArchived || index % 2 == 0 {
+        if readyShare == nil && (isArchived || index % 2 == 0) {
             let status = isArchived
                 ? "status: done\ngate: validate\nround: 1\nattempt: 1\nupdated: 2025-06-01T00:00:00Z\nclosed: 2025-06-01T00:00:00Z\n"
                 : "status: \(index % 4 == 0 ? "running" : "queued")\ngate: implement\nround: 1\nattempt: 1\nupdated: 2026-11-20T00:00:00Z\n"
@@ -148,6 +150,10 @@ let arguments = Arguments()
 guard FileManager.default.isExecutableFile(atPath: missionBinary) else {
     print("mission binary not found at \(missionBinary); build with: swift build -c release")
     exit(1)
+}
+if arguments.watcher {
+    try WatcherBench.run(runs: arguments.runs)
+    exit(0)
 }
 print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("")

@@ -70,7 +70,13 @@ public final class Daemon {
                 say("error: \(error); trying again")
                 lastTip = nil
             }
-            Thread.sleep(forTimeInterval: tick)
+            // Sleep until the next tick or a poke, whichever comes first: a hook's poke wakes the loop at once.
+            if fifo >= 0 {
+                var wake = pollfd(fd: fifo, events: Int16(POLLIN), revents: 0)
+                _ = poll(&wake, 1, Int32(tick * 1_000))
+            } else {
+                Thread.sleep(forTimeInterval: tick)
+            }
         }
         say("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
     }
