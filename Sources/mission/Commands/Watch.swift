@@ -33,8 +33,12 @@ struct Watch: ParsableCommand {
             _ = try context.listing()
             let environment = ProcessInfo.processInfo.environment
             let policy = try HostPolicy.load(extra: allow, environment: environment)
-            let reconciler = Reconciler(store: context.store, policy: policy, environment: environment)
-            let daemon = Daemon(store: context.store, reconciler: reconciler, rescan: rescan)
+            // A resident process keeps its parsed tickets in memory: seeded once from the cache file that the
+            // commands keep, never rewritten on every pass.
+            let seeded = context.store.cacheFile.map(TicketCache.load(from:)) ?? TicketCache()
+            let store = BoardStore(repository: context.repository, location: context.location, cache: seeded)
+            let reconciler = Reconciler(store: store, policy: policy, environment: environment)
+            let daemon = Daemon(store: store, reconciler: reconciler, rescan: rescan)
             let stopping = Stopping()
             let verbose = verbose
             try daemon.run(stop: { stopping.requested }) { line in
