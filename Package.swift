@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libgit2 through pkg-config; only `Git` imports it.
@@ -22,12 +23,13 @@ let package = Package(
         .target(name: "Board", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Control", dependencies: ["Board"]),
         .target(name: "Runtime", dependencies: ["Board"]),
-        .target(name: "Watcher", dependencies: ["Git", "Board", "Control", "Runtime"]),
+        .target(name: "Watcher", dependencies: ["Git", "Board", "Control", "Runtime", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "mission",
             dependencies: [
                 "Git", "Board", "Control", "Runtime", "Watcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -2,6 +2,7 @@ import Board
 import Control
 import Foundation
 import Git
+import Logging
 import Runtime
 
 /// `mission watch`: the reconcile loop as a long-running process, one per host.
@@ -28,8 +29,8 @@ public final class Daemon {
         self.tick = tick
     }
 
-    /// Runs until `stop` says so; `say` gets one line per event.
-    public func run(stop: () -> Bool, say: (String) -> Void) throws {
+    /// Runs until `stop` says so, logging what happens to `logger` (metadata: ticket, session).
+    public func run(stop: () -> Bool, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: (wakePath as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         var info = stat()
@@ -37,7 +38,7 @@ public final class Daemon {
         // Read-write, so the FIFO always has a writer and reads never see end-of-file; non-blocking to poll.
         let fifo = open(wakePath, O_RDWR | O_NONBLOCK)
         defer { if fifo >= 0 { close(fifo) } }
-        say("watching \(store.location.branchName):\(store.location.directory)/ (wake: \(wakePath))")
+        logger.notice("watching \(store.location.branchName):\(store.location.directory)/", metadata: ["wake": "\(wakePath)"])
 
         var lastTip: ObjectID?
         var lastPass = Date.distantPast
@@ -52,22 +53,26 @@ public final class Daemon {
                 let tip = try store.tip()
                 if poked || tip != lastTip || now.timeIntervalSince(lastPass) > rescan {
                     let report = try reconciler.pass(now: now)
-                    for action in report.actions where action.startsWork { say("start \(action)") }
-                    for ended in report.sessions { say("\(ended.ticket) \(ended.session): \(ended.terminal.summary)") }
-                    for skipped in report.skipped { say("not now: \(skipped.action.ticket): \(skipped.why)") }
+                    for action in report.actions where action.startsWork {
+                        logger.info("started \(action)", metadata: ["ticket": "\(action.ticket)"])
+                    }
+                    for ended in report.sessions { Self.log(ended, to: logger) }
+                    for skipped in report.skipped {
+                        logger.warning("not now: \(skipped.why)", metadata: ["ticket": "\(skipped.action.ticket)"])
+                    }
                     lastTip = try store.tip()  // our own commits are not news
                     lastPass = now
                 }
                 for ended in try reconciler.collect(now: Date()) {
-                    say("\(ended.ticket) \(ended.session) \(ended.terminal.status.rawValue): \(ended.terminal.summary)")
+                    Self.log(ended, to: logger)
                     lastTip = nil  // an outcome may open the next gate: plan again at once
                 }
                 for reason in reconciler.waiting where now.timeIntervalSince(lastSaid) > 10 {
-                    say(reason)
+                    logger.warning("\(reason)")
                     lastSaid = now
                 }
             } catch {
-                say("error: \(error); trying again")
+                logger.error("\(error); trying again")
                 lastTip = nil
             }
             // Sleep until the next tick or a poke, whichever comes first: a hook's poke wakes the loop at once.
@@ -78,6 +83,13 @@ public final class Daemon {
                 Thread.sleep(forTimeInterval: tick)
             }
         }
-        say("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
+        logger.notice("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
+    }
+
+    private static func log(_ ended: (ticket: String, session: String, terminal: TerminalState), to logger: Logger) {
+        let level: Logger.Level = ended.terminal.status == .ok ? .info : .warning
+        logger.log(level: level, "\(ended.terminal.status.rawValue): \(ended.terminal.summary)",
+                   metadata: ["ticket": "\(ended.ticket)", "session": "\(ended.session)",
+                              "root_cause": "\(ended.terminal.rootCause ?? "-")"])
     }
 }

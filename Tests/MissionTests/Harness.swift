@@ -151,6 +151,13 @@ struct RunFailed: Error, CustomStringConvertible {
 }
 
 extension Sandbox {
+    /// A file path outside the repository that goes away with the sandbox.
+    func scratch(_ name: String) throws -> String {
+        let folder = root.appendingPathExtension("tools")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.appendingPathComponent(name).path
+    }
+
     /// Starts `mission` in the background with its standard error going to `log`; the caller stops it.
     func spawnMission(_ arguments: [String], log: String) throws -> Process {
         let process = Process()

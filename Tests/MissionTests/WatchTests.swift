@@ -16,7 +16,7 @@ struct WatchTests {
 
     @Test func aCommitMakesAnAgentRunAndSIGTERMStopsTheWatcherCleanly() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
-        let log = "\(sandbox.path).watch.log"
+        let log = try sandbox.scratch("watch.log")
         let watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath, "--verbose"], log: log)
         defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
 
@@ -48,7 +48,7 @@ struct WatchTests {
 
     @Test func killingTheWatcherMidSessionLosesNothingAndRunsNothingTwice() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
-        let log = "\(sandbox.path).watch.log"
+        let log = try sandbox.scratch("watch.log")
         var watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath], log: log)
         let id = try newReady(sandbox, "go slow")
         #expect(sandbox.eventually { status(sandbox, id).contains("status: running") })
@@ -79,7 +79,7 @@ struct WatchTests {
         let initHub = try sandbox.mission("init", "-C", hub).expectSuccess()
         #expect(initHub.stdout.contains("Installed the post-receive hook"))
 
-        let log = "\(sandbox.path).hub.log"
+        let log = try sandbox.scratch("hub.log")
         let watcher = try sandbox.spawnMission(["watch", "-C", hub, "--allow", AgentBoard.agentPath, "--verbose"], log: log)
         defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
 

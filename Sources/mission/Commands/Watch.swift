@@ -2,6 +2,7 @@ import ArgumentParser
 import Board
 import Dispatch
 import Foundation
+import Logging
 import Runtime
 import Synchronization
 import Watcher
@@ -24,7 +25,7 @@ struct Watch: ParsableCommand {
     @Option(help: "Plan at least this often, in seconds, even when nothing wakes the watcher.")
     var rescan: Double = 30
 
-    @Flag(help: "Say what happens.")
+    @Flag(help: "Log every step (debug level); without it, starts, endings, warnings and errors.")
     var verbose = false
 
     func run() throws {
@@ -40,10 +41,10 @@ struct Watch: ParsableCommand {
             let reconciler = Reconciler(store: store, policy: policy, environment: environment)
             let daemon = Daemon(store: store, reconciler: reconciler, rescan: rescan)
             let stopping = Stopping()
-            let verbose = verbose
-            try daemon.run(stop: { stopping.requested }) { line in
-                if verbose { Output.error("mission watch: \(line)") }
-            }
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "mission.watch")
+            logger.logLevel = verbose ? .debug : .info
+            try daemon.run(stop: { stopping.requested }, logger: logger)
         }
     }
 }
