@@ -60,7 +60,9 @@ public final class Daemon {
                     for skipped in report.skipped {
                         logger.warning("not now: \(skipped.why)", metadata: ["ticket": "\(skipped.action.ticket)"])
                     }
-                    lastTip = try store.tip()  // our own commits are not news
+                    // Our own commits are not news, unless the pass changed a ticket in a way that calls for
+                    // another pass (a settled session to retry, an answer to dispatch): plan until nothing changes.
+                    lastTip = report.changedTickets ? nil : try store.tip()
                     lastPass = now
                 }
                 for ended in try reconciler.collect(now: Date()) {

@@ -14,6 +14,17 @@ public struct ReconcileReport: Sendable {
     public var skipped: [(action: Action, why: String)] = []
     /// Outcomes that could not be committed yet, and why (they are kept and tried again).
     public var waiting: [String] = []
+
+    /// Whether the pass changed a ticket's status other than by starting work, so that another pass may have
+    /// more to do (a failure to retry, an answered question to dispatch).
+    public var changedTickets: Bool {
+        !sessions.isEmpty || actions.contains { action in
+            switch action {
+            case .settle, .block, .cancel, .stop, .resume, .awaitSignoff: true
+            case .dispatch, .runCheck, .flagOverdue: false
+            }
+        }
+    }
 }
 
 /// One pass of the watcher's loop, synchronously: read the board, plan, carry the actions out, wait for the
@@ -98,11 +109,7 @@ public final class Reconciler {
             case .settle(let ticket, let session):
                 let finding = handle(session).map { Reaper.settle($0) } ?? .ended(.vanished, tail: [])
                 guard case .ended(let end, _) = finding, let status = snapshot.ticket(ticket)?.status else { return }
-                let outcome: ProcessOutcome = switch end {
-                case .exited(let code): .endedDuringRestart(code)
-                case .signaled(let signal): .signaled(signal)
-                case .killed, .vanished: .workerDied
-                }
+                let outcome = Self.outcome(of: end, seenByParent: false)
                 let info = dispatchRecord(session) ?? Started(
                     ticket: ticket, session: session, gate: status.gate ?? "?", role: nil, profile: status.session?.profile,
                     handle: handle(session), nonce: "", argv: [], started: status.session?.started ?? now, limits: .init())
@@ -175,14 +182,7 @@ public final class Reconciler {
             }
             tracked[id] = nil
             let session = item.started
-            let outcome: ProcessOutcome = switch end {
-            case .exited(let code): item.watch.isChild ? .exited(code) : .endedDuringRestart(code)
-            case .signaled(let signal): .signaled(signal)
-            case .killed(.wall): .wallTimeLimit
-            case .killed(.idle): .idleLimit
-            case .killed(.output): .outputFlood
-            case .vanished: item.watch.isChild ? .workerDied : .endedDuringRestart(nil)
-            }
+            let outcome = Self.outcome(of: end, seenByParent: item.watch.isChild)
             let harvest = harvestOutput(item.watch.handle, ticket: session.ticket, nonce: session.nonce)
             let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
             do {
@@ -196,8 +196,18 @@ public final class Reconciler {
         return finished
     }
 
-    /// Whether anything is still running or waiting to be committed.
-    public var hasWork: Bool { !tracked.isEmpty || !unrecorded.isEmpty }
+    /// What a session's end means for its terminal state. A session that ended while this watcher was not its
+    /// parent (a restart came between) ended during a restart; one that vanished without an exit status died.
+    static func outcome(of end: SessionEnd, seenByParent: Bool) -> ProcessOutcome {
+        switch end {
+        case .exited(let code): seenByParent ? .exited(code) : .endedDuringRestart(code)
+        case .signaled(let signal): .signaled(signal)
+        case .killed(.wall): .wallTimeLimit
+        case .killed(.idle): .idleLimit
+        case .killed(.output): .outputFlood
+        case .vanished: .workerDied
+        }
+    }
 
     // MARK: Dispatch
 

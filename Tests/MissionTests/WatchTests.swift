@@ -49,9 +49,16 @@ struct WatchTests {
     @Test func killingTheWatcherMidSessionLosesNothingAndRunsNothingTwice() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
         let log = try sandbox.scratch("watch.log")
-        var watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath], log: log)
+        var watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath, "--verbose"], log: log)
         let id = try newReady(sandbox, "go slow")
-        #expect(sandbox.eventually { status(sandbox, id).contains("status: running") })
+        // Mid-session: the agent has started and printed, not merely been claimed.
+        let working = sandbox.eventually {
+            guard let line = status(sandbox, id).split(separator: "\n").first(where: { $0.contains("id: S-") }) else { return false }
+            let session = line.split(separator: " ").last.map(String.init) ?? ""
+            let output = "\(sandbox.path)/.git/mission/sessions/\(session)/output.log"
+            return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("working slowly")
+        }
+        #expect(working, "watcher log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")\nstatus: \(status(sandbox, id))")
         kill(watcher.processIdentifier, SIGKILL)
         watcher.waitUntilExit()
 
@@ -67,6 +74,30 @@ struct WatchTests {
         #expect(packet.contains("summary: slow and steady"))
         let claims = try sandbox.git("log", "--format=%s", "--grep=claim", "--", "board/tickets/\(id)").stdout
         #expect(claims.split(separator: "\n").count == 1, "claimed more than once: \(claims)")
+    }
+
+    @Test func aClaimWithNoSessionBehindItIsSettledAndRetriedAtOnce() throws {
+        let (sandbox, ids) = try AgentBoard.make(titles: ["finish it"])
+        let id = ids["finish it"]!
+        // What a watcher that died between its claim commit and the launch leaves behind.
+        try sandbox.write("board/tickets/\(id)/status.yaml", """
+            status: running
+            gate: run
+            session: {id: S-20261122-gone00, profile: fake, runner: elsewhere}
+            """)
+        try sandbox.git("add", "board").expectSuccess()
+        try sandbox.git("commit", "-q", "--no-verify", "-m", "a claim whose watcher died").expectSuccess()
+
+        let log = try sandbox.scratch("watch.log")
+        let watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath, "--rescan", "600"], log: log)
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+        // Well before the rescan timer: settling is a change, and a change is planned on at once.
+        #expect(sandbox.eventually(10) { status(sandbox, id).contains("status: done") })
+        watcher.terminate()
+        watcher.waitUntilExit()
+        let packets = try sandbox.git("ls-tree", "--name-only", "HEAD:board/tickets/\(id)/evidence").stdout
+        #expect(packets == "0001-run.yaml\n0002-run.yaml\n")
+        #expect(try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout.contains("root_cause: worker_died"))
     }
 
     @Test func hubModeAPushTriggersDispatchAndThePersonPullsTheEvidence() throws {
