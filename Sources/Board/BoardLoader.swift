@@ -62,16 +62,31 @@ public enum BoardLoader {
                                      at: SourceLocation(file: location.ticketsFolder, line: 1, column: 1)))
         }
 
-        // Archive: archive/YYYY/MM/ID. Ids are always listed; tickets are parsed only when asked.
+        // Archive: archive/YYYY/MM/ID. Ids are always listed (from the cache while the archive's tree is the
+        // same: it changes rarely and may hold most of the board); tickets are parsed only when asked.
         var archived: [String: String] = [:]
-        for entry in archiveFolders(source, location: location, diagnostics: &layout) {
-            if let earlier = archived[entry.name] {
-                layout.append(Diagnostic("ticket \(entry.name) is archived twice (also at \(earlier))",
-                                         at: SourceLocation(file: entry.path, line: 1, column: 1)))
+        var archivedEntries: [SourceEntry] = []
+        let archiveTree = (try? source.entry(at: location.archiveFolder))??.id
+        if let archiveTree, let listed = cache?.archiveListing(for: archiveTree) {
+            archived = listed.folders
+            archivedEntries = listed.entries
+            layout += listed.diagnostics
+        } else {
+            var archiveDiagnostics: [Diagnostic] = []
+            for entry in archiveFolders(source, location: location, diagnostics: &archiveDiagnostics) {
+                if let earlier = archived[entry.name] {
+                    archiveDiagnostics.append(Diagnostic("ticket \(entry.name) is archived twice (also at \(earlier))",
+                                                         at: SourceLocation(file: entry.path, line: 1, column: 1)))
+                }
+                archived[entry.name] = entry.path
+                archivedEntries.append(entry)
             }
-            archived[entry.name] = entry.path
-            if options.includeArchived { folders.append((entry, true)) }
+            layout += archiveDiagnostics
+            if let archiveTree {
+                cache?.storeArchiveListing(archived, entries: archivedEntries, diagnostics: archiveDiagnostics, tree: archiveTree)
+            }
         }
+        if options.includeArchived { folders += archivedEntries.map { ($0, true) } }
 
         let records = options.parseTickets
             ? loadTickets(folders, from: source, limits: options.limits, cache: cache)

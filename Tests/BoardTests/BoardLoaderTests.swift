@@ -105,6 +105,28 @@ import Testing
         #expect(all.ticket("MC-OLD")?.archived == true)
     }
 
+    @Test func theArchiveListingIsCachedByTreeAndFollowsAChangedArchive() throws {
+        let board = try BoardFixture()
+        try board.ticket("MC-OLD", folder: "../archive/2026/10/MC-OLD")
+        try board.ticket("MC-NEW")
+        let (repository, first) = try board.commit()
+        let cache = TicketCache()
+        let location = board.location
+        #expect(try BoardLoader.load(repository: repository, commit: first, location: location, cache: cache)
+            .archivedFolders == ["MC-OLD": "board/archive/2026/10/MC-OLD"])
+        // Archive one more ticket: a new archive tree, so the listing is read again.
+        let spec = try repository.writeBlob(Array("id: MC-GONE\ntitle: gone\n".utf8))
+        let tree = try repository.updateTree(try repository.commit(first).tree,
+                                             applying: [.write(path: "board/archive/2026/11/MC-GONE/ticket.yaml", blob: spec)])
+        let me = Signature(name: "T", email: "t@example.com", date: Date())
+        let second = try repository.createCommit(tree: tree, parents: [first], author: me, committer: me, message: "archive\n")
+        let again = try BoardLoader.load(repository: repository, commit: second, location: location, cache: cache)
+        #expect(again.archivedFolders.keys.sorted() == ["MC-GONE", "MC-OLD"])
+        // And back to the first commit's archive.
+        #expect(try BoardLoader.load(repository: repository, commit: first, location: location, cache: cache)
+            .archivedFolders.keys.sorted() == ["MC-OLD"])
+    }
+
     @Test func loadingFromAGitTreeMatchesTheDiskAndReusesTheCache() throws {
         let board = try BoardFixture()
         for index in 0..<150 { try board.ticket("MC-\(index)", "labels: [l\(index % 3)]\n") }

@@ -28,6 +28,21 @@ public final class TicketCache: @unchecked Sendable {
     /// The number of cached records.
     public var count: Int { lock.withLock { records.count } }
 
+    private var archive: (tree: ObjectID, folders: [String: String], entries: [SourceEntry], diagnostics: [Diagnostic])?
+
+    /// The archive's listing, when it was read for this same archive tree.
+    func archiveListing(for tree: ObjectID) -> (folders: [String: String], entries: [SourceEntry], diagnostics: [Diagnostic])? {
+        lock.withLock {
+            guard let archive, archive.tree == tree else { return nil }
+            return (archive.folders, archive.entries, archive.diagnostics)
+        }
+    }
+
+    /// Remembers the archive's listing for its tree: the archive changes rarely and can be large.
+    func storeArchiveListing(_ folders: [String: String], entries: [SourceEntry], diagnostics: [Diagnostic], tree: ObjectID) {
+        lock.withLock { archive = (tree, folders, entries, diagnostics) }
+    }
+
     /// How many records were stored since the cache was made or loaded: parsed, not found.
     public var storedSinceLoad: Int { lock.withLock { stored } }
 
