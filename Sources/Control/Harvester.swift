@@ -123,7 +123,8 @@ public enum Harvester {
         guard let raw = object[signalKey] as? String, let signal = SignalValue(rawValue: raw), signal != .none else {
             return .failure(.badSignal)
         }
-        guard string(object["nonce"]) == nonce else { return .failure(.wrongNonce) }
+        // With no nonce known, no sentinel can be this dispatch's: an empty one must not match.
+        guard !nonce.isEmpty, string(object["nonce"]) == nonce else { return .failure(.wrongNonce) }
         guard string(object["ticket"]) == ticket else { return .failure(.wrongTicket) }
         return .success((signal, object["summary"] as? String))
     }

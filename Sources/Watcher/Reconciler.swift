@@ -420,12 +420,14 @@ public final class Reconciler {
         }
     }
 
-    private func harvestOutput(_ handle: SessionHandle, ticket: String, nonce: String? = nil) -> Harvest {
+    /// The signal in a session's output; an empty `nonce` (no dispatch record) is recovered from its prompt file.
+    private func harvestOutput(_ handle: SessionHandle, ticket: String, nonce: String) -> Harvest {
         let directory = SessionDirectory(path: handle.directory)
         let text = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
         let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        return Harvester.harvest(lines: lines, ticket: ticket, nonce: nonce ?? Self.nonce(in: prompt) ?? "", prompt: prompt)
+        let expected = nonce.isEmpty ? Self.nonce(in: prompt) ?? "" : nonce
+        return Harvester.harvest(lines: lines, ticket: ticket, nonce: expected, prompt: prompt)
     }
 
     /// The ticket's notes (comments and answers), oldest first, for the prompt.

@@ -78,6 +78,13 @@ import Testing
         #expect(!harvest.sawForgery)
     }
 
+    @Test func withNoNonceKnownNoSentinelIsAcceptedNotEvenAnEmptyOne() {
+        let empty = #"{"mission_signal": "DONE", "ticket": "MC-7K3Q", "nonce": ""}"#
+        let harvest = Harvester.harvest(lines: [empty], ticket: "MC-7K3Q", nonce: "", prompt: "")
+        #expect(harvest.signal == .none)
+        #expect(harvest.rejected.map(\.reason) == [.wrongNonce])
+    }
+
     @Test func aNumericNonceMatchesItsText() {
         let line = #"{"mission_signal": "DONE", "ticket": "MC-7K3Q", "nonce": 4711}"#
         let harvest = Harvester.harvest(lines: [line], ticket: "MC-7K3Q", nonce: "4711", prompt: "")
