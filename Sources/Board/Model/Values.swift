@@ -1,7 +1,7 @@
 import Foundation
 
 /// A span of time written the way people write it: `90s`, `30m`, `2h`, `7d`, `2w`.
-public struct Interval: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Interval: Sendable, Hashable, TextValue, CustomStringConvertible {
     /// The length in seconds.
     public let seconds: Int
     /// The text as written in the file.
@@ -44,26 +44,12 @@ public struct Interval: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The text as written.
     public var description: String { text }
 
-    /// Decodes from a string such as `2h`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let value = Interval(text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be a duration like 30m, 2h or 7d (found '\(text)')")
-        }
-        self = value
-    }
-
-    /// Encodes as its text.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
-    }
+    /// What a valid value looks like, for errors.
+    public static let expected = "a duration like 30m, 2h or 7d"
 }
 
 /// A size in bytes written the way people write it: `512KB`, `20MB`, `1GB`, or a plain number.
-public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ByteSize: Sendable, Hashable, TextValue, CustomStringConvertible {
     /// The size in bytes.
     public let bytes: Int
     /// The text as written in the file.
@@ -89,13 +75,28 @@ public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The text as written.
     public var description: String { text }
 
-    /// Decodes from a string such as `20MB` or a number of bytes.
+    /// What a valid value looks like, for errors.
+    public static let expected = "a size like 512KB, 20MB or 1GB"
+}
+
+/// A value people write as text (`2h`, `20MB`): read from and written as that text, with a located error
+/// saying what a valid one looks like.
+public protocol TextValue: Codable {
+    /// Parses the text; nil when it is not valid.
+    init?(_ text: String)
+    /// The text as written.
+    var text: String { get }
+    /// What a valid value looks like, for errors.
+    static var expected: String { get }
+}
+
+extension TextValue {
+    /// Decodes from its text.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        guard let value = ByteSize(text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be a size like 512KB, 20MB or 1GB (found '\(text)')")
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be \(Self.expected) (found '\(text)')")
         }
         self = value
     }

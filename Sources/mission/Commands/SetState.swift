@@ -47,29 +47,44 @@ struct StateChange: Encodable {
     let commit: String?
 }
 
-/// `mission ready ID`.
-struct Ready: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark a ticket ready: the watcher takes it when its blockers are closed.")
+/// The arguments every state command takes.
+struct StateArguments: ParsableArguments {
     @OptionGroup var board: BoardOptions
     @Argument(help: "The ticket id.") var id: String
     @Flag(help: "Print JSON.") var json = false
-    func run() throws { try failing { try SetState.run(board, id: id, to: .ready, json: json) } }
+}
+
+/// A command that sets one desired state.
+protocol StateCommand: ParsableCommand {
+    /// The state it sets.
+    static var target: DesiredState { get }
+    /// Its arguments.
+    var arguments: StateArguments { get }
+}
+
+extension StateCommand {
+    func run() throws {
+        try failing { try SetState.run(arguments.board, id: arguments.id, to: Self.target, json: arguments.json) }
+    }
+}
+
+/// `mission ready ID`.
+struct Ready: StateCommand {
+    static let configuration = CommandConfiguration(abstract: "Mark a ticket ready: the watcher takes it when its blockers are closed.")
+    static let target = DesiredState.ready
+    @OptionGroup var arguments: StateArguments
 }
 
 /// `mission hold ID`.
-struct Hold: ParsableCommand {
+struct Hold: StateCommand {
     static let configuration = CommandConfiguration(abstract: "Put a ticket on hold: the watcher stops and leaves it alone.")
-    @OptionGroup var board: BoardOptions
-    @Argument(help: "The ticket id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    func run() throws { try failing { try SetState.run(board, id: id, to: .hold, json: json) } }
+    static let target = DesiredState.hold
+    @OptionGroup var arguments: StateArguments
 }
 
 /// `mission cancel ID`.
-struct Cancel: ParsableCommand {
+struct Cancel: StateCommand {
     static let configuration = CommandConfiguration(abstract: "Cancel a ticket: it counts as closed for the tickets it blocks.")
-    @OptionGroup var board: BoardOptions
-    @Argument(help: "The ticket id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    func run() throws { try failing { try SetState.run(board, id: id, to: .cancelled, json: json) } }
+    static let target = DesiredState.cancelled
+    @OptionGroup var arguments: StateArguments
 }
