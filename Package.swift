@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "Board"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"]),
+        .testTarget(name: "WatcherTests", dependencies: ["Watcher", "Git"]),
     ]
 )
 
