@@ -8,10 +8,11 @@ import Runtime
 /// `mission watch`: the reconcile loop as a long-running process, one per host.
 ///
 /// It wakes on a poke from the git hooks (a byte written to the FIFO `<git dir>/mission/wake`), on the board
-/// branch's tip changing (checked every tick: the fallback when no hook fires, such as commits made by other
-/// tools), on sessions ending, and on a timer. Each wake is a level-triggered pass: the whole board against
-/// the live sessions, so a missed wake costs nothing. On stop it takes no new work and leaves running sessions
-/// alone: they are their own process groups, and the next watcher re-attaches to them.
+/// branch's tip changing (the fallback when no hook fires, such as commits made by other tools: seen at once by
+/// inotify on the refs, and polled every second, or every tick without inotify), on sessions ending, and on a
+/// timer. Each wake is a level-triggered pass: the whole board against the live sessions, so a missed wake costs
+/// nothing. On stop it takes no new work and leaves running sessions alone: they are their own process groups,
+/// and the next watcher re-attaches to them.
 public final class Daemon {
     let reconciler: Reconciler
     let store: BoardStore
@@ -38,20 +39,38 @@ public final class Daemon {
         // Read-write, so the FIFO always has a writer and reads never see end-of-file; non-blocking to poll.
         let fifo = open(wakePath, O_RDWR | O_NONBLOCK)
         defer { if fifo >= 0 { close(fifo) } }
+        let refs: RefWatcher?
+        do {
+            refs = try RefWatcher(gitDirectory: store.repository.gitDirectory)
+        } catch {
+            refs = nil
+            logger.notice("no inotify on the refs (\(error)); polling the branch tip every tick instead")
+        }
+        // Without inotify the tip is read every tick; with it, polling is only the last resort.
+        let tipPoll: TimeInterval = refs == nil ? 0 : 1
+        var waits = [fifo, refs?.fileDescriptor ?? -1].filter { $0 >= 0 }
+            .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         logger.notice("watching \(store.location.branchName):\(store.location.directory)/", metadata: ["wake": "\(wakePath)"])
 
         var lastTip: ObjectID?
+        var lastTipRead = Date.distantPast
         var lastPass = Date.distantPast
         var lastSaid = Date.distantPast
         var buffer = [UInt8](repeating: 0, count: 512)
         while !stop() {
             var poked = false
             while fifo >= 0, read(fifo, &buffer, buffer.count) > 0 { poked = true }
+            // A ref event is a hint to re-read the tip, not a poke: our own commits move the branch too.
+            let refMoved = refs?.drain().mayHaveMoved(store.location.branch) ?? false
             let now = Date()
             // A failing pass (a locked ref, a broken read) is said and tried again; the daemon does not die of it.
             do {
-                let tip = try store.tip()
-                if poked || tip != lastTip || now.timeIntervalSince(lastPass) > rescan {
+                var moved = false
+                if poked || refMoved || lastTip == nil || now.timeIntervalSince(lastTipRead) >= tipPoll {
+                    moved = try store.tip() != lastTip
+                    lastTipRead = now
+                }
+                if poked || moved || now.timeIntervalSince(lastPass) > rescan {
                     let report = try reconciler.pass(now: now)
                     for action in report.actions where action.startsWork {
                         logger.info("started \(action)", metadata: ["ticket": "\(action.ticket)"])
@@ -77,10 +96,9 @@ public final class Daemon {
                 logger.error("\(error); trying again")
                 lastTip = nil
             }
-            // Sleep until the next tick or a poke, whichever comes first: a hook's poke wakes the loop at once.
-            if fifo >= 0 {
-                var wake = pollfd(fd: fifo, events: Int16(POLLIN), revents: 0)
-                _ = poll(&wake, 1, Int32(tick * 1_000))
+            // Sleep until the next tick, a poke or a ref event: a hook's poke or a moved ref wakes the loop at once.
+            if !waits.isEmpty {
+                _ = poll(&waits, nfds_t(waits.count), Int32(tick * 1_000))
             } else {
                 Thread.sleep(forTimeInterval: tick)
             }
