@@ -193,44 +193,6 @@ extension Repository {
         return ObjectID(oid)
     }
 
-    /// Writes the tree that results from applying `edits` to `base` (nil: the empty tree); touches no index or files.
-    public func updateTree(_ base: ObjectID?, applying edits: [TreeEdit]) throws(GitError) -> ObjectID {
-        let baseID: ObjectID
-        if let base {
-            baseID = base
-        } else {
-            baseID = try emptyTree()
-        }
-        let operation = "update tree \(baseID.short)"
-        // The updates point at C copies of the paths, freed when we leave.
-        var updates: [git_tree_update] = []
-        updates.reserveCapacity(edits.count)
-        defer {
-            for update in updates {
-                free(UnsafeMutablePointer(mutating: update.path))
-            }
-        }
-        for edit in edits {
-            var update = git_tree_update()
-            switch edit {
-            case .write(let path, let blob, let executable):
-                update.action = GIT_TREE_UPDATE_UPSERT
-                update.id = blob.oid
-                update.filemode = executable ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB
-                update.path = UnsafePointer(strdup(path))
-            case .remove(let path):
-                update.action = GIT_TREE_UPDATE_REMOVE
-                update.path = UnsafePointer(strdup(path))
-            }
-            updates.append(update)
-        }
-        return try withTree(baseID, operation) { (tree) throws(GitError) -> ObjectID in
-            var oid = git_oid()
-            try LibGit2.check(git_tree_create_updated(&oid, handle, tree, updates.count, updates), operation)
-            return ObjectID(oid)
-        }
-    }
-
     /// Writes a commit object and returns its id; moves no reference.
     public func createCommit(
         tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String

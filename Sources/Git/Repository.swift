@@ -8,6 +8,12 @@ public final class Repository {
     /// The libgit2 handle; valid for the life of this object.
     let handle: OpaquePointer
 
+    /// Serialized trees this repository wrote or read for editing, so that the next commit on the same folder
+    /// starts from bytes in memory; bounded by `rawTreeBudget`.
+    var rawTrees: [ObjectID: [UInt8]] = [:]
+    var rawTreeBytes = 0
+    let rawTreeBudget = 32 << 20
+
     private init(handle: OpaquePointer) {
         self.handle = handle
         useFastLooseObjects()

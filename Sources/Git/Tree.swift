@@ -25,6 +25,11 @@ public enum EntryKind: Sendable, Hashable {
         }
     }
 
+    /// The kind for a file mode written as a number (as in a raw tree); nil for a mode git does not write.
+    init?(mode: Int) {
+        self.init(git_filemode_t(UInt32(truncatingIfNeeded: mode)))
+    }
+
     /// The libgit2 file mode.
     var mode: git_filemode_t {
         switch self {

@@ -21,7 +21,8 @@ struct GitRun {
 
 /// Runs /usr/bin/git in `directory` with a fixed identity and no global or system configuration.
 @discardableResult
-func runGit(_ arguments: [String], in directory: String, expectSuccess: Bool = true) throws -> GitRun {
+func runGit(_ arguments: [String], in directory: String, expectSuccess: Bool = true, stdin: String? = nil,
+            environment extra: [String: String] = [:]) throws -> GitRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
     process.arguments = ["-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
@@ -29,7 +30,9 @@ func runGit(_ arguments: [String], in directory: String, expectSuccess: Bool = t
     var environment = ProcessInfo.processInfo.environment
     environment["GIT_CONFIG_NOSYSTEM"] = "1"
     environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+    environment.merge(extra) { $1 }
     process.environment = environment
+    if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output
