@@ -93,6 +93,14 @@ extension BoardSnapshot {
         for index in low..<tickets.count { indexByID[tickets[index].id] = index }
     }
 
+    /// Removes the loaded ticket with this id, if there is one.
+    public mutating func remove(_ id: String) {
+        guard let index = indexByID[id] else { return }
+        tickets.remove(at: index)
+        indexByID[id] = nil
+        for later in index..<tickets.count { indexByID[tickets[later].id] = later }
+    }
+
     /// Runs the cross-file checks again after records changed.
     public mutating func revalidate() {
         BoardValidator.validate(&self)

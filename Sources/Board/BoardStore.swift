@@ -76,6 +76,41 @@ public final class BoardStore {
         return snapshot
     }
 
+    /// The board at the branch's tip, brought forward from `previous`, a full snapshot (tickets parsed, archive
+    /// not loaded) of an earlier commit: the trees are compared level by level and only the ticket folders that
+    /// changed are read again, so the cost follows what changed, not the size of the board. A change to anything
+    /// but ticket folders (configuration, the archive, stray files) reads the whole board, from the cache.
+    public func refreshed(_ previous: BoardSnapshot) throws(GitError) -> BoardSnapshot {
+        guard let tip = try tip(), let old = previous.commit else { return try snapshot() }
+        if tip == old { return previous }
+        let oldRoot = try repository.commit(old).tree
+        let newRoot = try repository.commit(tip).tree
+        let oldBoard = try repository.entry(at: location.directory, in: oldRoot)?.id
+        let newBoard = try repository.entry(at: location.directory, in: newRoot)?.id
+        let top = try repository.changedEntries(from: oldBoard, to: newBoard)
+        guard top.allSatisfy({ $0.name == "tickets" && $0.oldKind == .tree && $0.newKind == .tree }) else {
+            return try snapshot()
+        }
+        var result = previous
+        result.commit = tip
+        guard let tickets = top.first else { return result }
+        let changes = try repository.changedEntries(from: tickets.old, to: tickets.new)
+        guard changes.allSatisfy({ ($0.oldKind ?? .tree) == .tree && ($0.newKind ?? .tree) == .tree }) else {
+            return try snapshot()  // a stray file in tickets/: the full load reports it
+        }
+        let source = TreeSource(repository: repository, root: newRoot)
+        for change in changes {
+            guard let id = change.new else {
+                result.remove(change.name)
+                continue
+            }
+            let folder = SourceEntry(name: change.name, path: location.ticketFolder(change.name), kind: .folder, id: id)
+            result.upsert(BoardLoader.loadTicket(folder: folder, archived: false, from: source, cache: cache))
+        }
+        if !changes.isEmpty { result.revalidate() }
+        return result
+    }
+
     /// `snapshot` with the tickets `ids` read and parsed (when they exist and are not yet), and the
     /// cross-file checks run again, so their references and diagnostics are complete.
     public func parsing(_ ids: [String], in snapshot: BoardSnapshot) throws(GitError) -> BoardSnapshot {
