@@ -11,9 +11,11 @@ public enum Launcher {
     static let wrapper = #"cd "$MISSION_WORKDIR" || exit 126; "$@"; status=$?; echo "$status" > "$MISSION_EXIT_FILE"; exit "$status""#
 
     /// Starts `argv` in `workingDirectory` with exactly `environment`, writing everything it prints to the
-    /// session folder's `output.log`. Fails when the executable cannot be found or run.
+    /// session folder's `output.log`, with standard input read from the file `stdin` (nil: /dev/null). Fails
+    /// when the executable cannot be found or run.
     public static func launch(id: String, argv: [String], workingDirectory: String, environment: [String: String],
-                              directory: SessionDirectory, now: Date = Date()) throws(LaunchError) -> SessionHandle {
+                              directory: SessionDirectory, stdin: String? = nil,
+                              now: Date = Date()) throws(LaunchError) -> SessionHandle {
         guard let command = argv.first, !command.isEmpty else { throw LaunchError(message: "the profile names no command") }
         let executable = try resolve(command, path: environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "")
         var isDirectory: ObjCBool = false
@@ -29,7 +31,12 @@ public enum Launcher {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Agent CLIs that take their prompt on standard input (claude -p, codex exec -, gemini) read it from
+        // the prompt file: the prompt never passes through argv.
+        if let stdin, !FileManager.default.isReadableFile(atPath: stdin) {
+            throw LaunchError(message: "cannot read the standard input file \(stdin)")
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, directory.output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
