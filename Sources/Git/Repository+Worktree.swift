@@ -69,6 +69,8 @@ public struct WorktreeRemoval: Sendable, Hashable {
         case movedToKeepReference(String, head: ObjectID)
         /// The branch was not merged and no keep reference was asked for, so it stays.
         case keptUnmerged(head: ObjectID)
+        /// Another worktree (or the main checkout) has the branch checked out, so it stays.
+        case keptCheckedOut(head: ObjectID)
     }
 
     /// Whether a worktree (folder and admin entry, or a stale entry alone) was there and is now gone.
@@ -209,8 +211,9 @@ extension Repository {
     /// Either way every commit stays reachable from a reference. Refuses with `.uncommittedChange` when the
     /// worktree has uncommitted or untracked files (ignored files are discarded) or a detached HEAD holding
     /// commits no branch has, and with `.exists` when `keepReference` already holds unrelated commits; in those
-    /// cases nothing is removed. A locked worktree is left alone (libgit2 refuses). Deletions are
-    /// compare-and-swap: a branch that moves meanwhile is not deleted (`.referenceMoved`).
+    /// cases nothing is removed. A locked worktree is left alone (libgit2 refuses). A branch checked out
+    /// elsewhere stays (`.keptCheckedOut`). Deletions are compare-and-swap: a branch that moves meanwhile is
+    /// not deleted (`.referenceMoved`).
     public func removeWorktree(
         name: String, branch: String, mergedInto target: String, keepReference: String? = nil
     ) throws(GitError) -> WorktreeRemoval {
@@ -252,8 +255,9 @@ extension Repository {
 
         guard let head else { return WorktreeRemoval(removedWorktree: removedWorktree, branch: .absent) }
         if merged {
-            try deleteBranch(branch, expecting: head, operation)
-            return WorktreeRemoval(removedWorktree: removedWorktree, branch: .deletedMerged(head: head))
+            let deleted = try deleteBranch(branch, expecting: head, operation)
+            return WorktreeRemoval(
+                removedWorktree: removedWorktree, branch: deleted ? .deletedMerged(head: head) : .keptCheckedOut(head: head))
         }
         guard let keepReference else {
             return WorktreeRemoval(removedWorktree: removedWorktree, branch: .keptUnmerged(head: head))
@@ -261,8 +265,10 @@ extension Repository {
         if keepNeedsUpdate {
             try updateReference(keepReference, to: head, expecting: nil, logMessage: "mission: keep \(branch)")
         }
-        try deleteBranch(branch, expecting: head, operation)
-        return WorktreeRemoval(removedWorktree: removedWorktree, branch: .movedToKeepReference(keepReference, head: head))
+        let deleted = try deleteBranch(branch, expecting: head, operation)
+        return WorktreeRemoval(
+            removedWorktree: removedWorktree,
+            branch: deleted ? .movedToKeepReference(keepReference, head: head) : .keptCheckedOut(head: head))
     }
 
     /// Whether commit `ancestor` is `descendant` or one of its ancestors (`git merge-base --is-ancestor`).
@@ -433,8 +439,8 @@ extension Repository {
         return ObjectID(oid)
     }
 
-    /// Deletes `branch` only if it still points at `head` and nothing has it checked out.
-    private func deleteBranch(_ branch: String, expecting head: ObjectID, _ operation: String) throws(GitError) {
+    /// Deletes `branch` only if it still points at `head` and nothing has it checked out; false when checked out.
+    private func deleteBranch(_ branch: String, expecting head: ObjectID, _ operation: String) throws(GitError) -> Bool {
         var reference: OpaquePointer?
         try LibGit2.check(git_reference_lookup(&reference, handle, branch), operation)
         defer { git_reference_free(reference) }
@@ -443,8 +449,12 @@ extension Repository {
                 code: .referenceMoved, operation: "\(operation): delete \(branch)",
                 message: "expected \(head.short); the branch moved, so it stays")
         }
+        // git_branch_delete's own checks, without its branch-config cleanup: that walks the config with a regex,
+        // and libgit2 1.5.1 leaks the match data of every regex that does not match. Ticket branches have no config.
+        guard git_branch_is_head(reference) != 1, git_branch_is_checked_out(reference) != 1 else { return false }
         // The deletion re-checks the value under the reference's lock, like a compare-and-swap.
-        try LibGit2.check(git_branch_delete(reference), "\(operation): delete \(branch)")
+        try LibGit2.check(git_reference_delete(reference), "\(operation): delete \(branch)")
+        return true
     }
 
     private static func checkWorktreeName(_ name: String, _ operation: String) throws(GitError) {

@@ -307,6 +307,21 @@ struct WorktreeTests {
         }
     }
 
+    @Test func keepsABranchCheckedOutElsewhere() throws {
+        try withBoard(bare: false) { board in
+            let repository = board.repository
+            _ = try ensure(board)
+            // A person checks the ticket branch out in a worktree of their own.
+            try runGit(["worktree", "add", "-q", "-f", board.root + "/mine", "mission/MC-7K3Q"], in: board.gitPath)
+            let removal = try repository.removeWorktree(
+                name: Board.worktreeName, branch: Board.ticketBranch, mergedInto: "refs/heads/main")
+            #expect(removal == WorktreeRemoval(removedWorktree: true, branch: .keptCheckedOut(head: board.base)))
+            #expect(!exists(board.worktreePath))
+            #expect(try repository.referenceTarget(Board.ticketBranch) == board.base)
+            #expect(readFile(board.root + "/mine/README") == "one\ntwo\nthree\n")
+        }
+    }
+
     @Test func clearsAnAdminFolderLeftHalfWritten() throws {
         try withBoard(bare: false) { board in
             // What a crash inside git_worktree_add leaves: libgit2 then refuses the name and every branch.
