@@ -124,45 +124,15 @@ extension Repository {
         let prefix = Self.normalized(prefix)
         let operation = "diff \(old?.short ?? "empty tree")..\(new?.short ?? "empty tree")"
             + (prefix.map { " under \($0)" } ?? "")
-        var oldTree: OpaquePointer?
-        var newTree: OpaquePointer?
-        defer {
-            git_tree_free(oldTree)
-            git_tree_free(newTree)
-        }
-        if var oid = old?.oid {
-            try LibGit2.check(git_tree_lookup(&oldTree, handle, &oid), operation)
-        }
-        if var oid = new?.oid {
-            try LibGit2.check(git_tree_lookup(&newTree, handle, &oid), operation)
-        }
-        var options = git_diff_options()
-        try LibGit2.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), operation)
-        options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
-        var diff: OpaquePointer?
-        let result: Int32
-        if let prefix {
-            // A literal pathspec matches the path itself and everything below it, never "prefix*".
-            options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
-            result = prefix.withCString { path in
-                var paths: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: path)]
-                return paths.withUnsafeMutableBufferPointer { buffer in
-                    options.pathspec = git_strarray(strings: buffer.baseAddress, count: 1)
-                    return git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
-                }
+        return try withTreeDiff(from: old, to: new, under: prefix, operation: operation) { diff in
+            (0..<git_diff_num_deltas(diff)).compactMap { index in
+                let delta = git_diff_get_delta(diff, index)!.pointee
+                guard let change = Change(delta) else { return nil }
+                return TreeChange(
+                    change: change,
+                    oldKind: change.oldID == nil ? nil : EntryKind(git_filemode_t(UInt32(delta.old_file.mode))),
+                    newKind: change.newID == nil ? nil : EntryKind(git_filemode_t(UInt32(delta.new_file.mode))))
             }
-        } else {
-            result = git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
-        }
-        try LibGit2.check(result, operation)
-        defer { git_diff_free(diff) }
-        return (0..<git_diff_num_deltas(diff)).compactMap { index in
-            let delta = git_diff_get_delta(diff, index)!.pointee
-            guard let change = Change(delta) else { return nil }
-            return TreeChange(
-                change: change,
-                oldKind: change.oldID == nil ? nil : EntryKind(git_filemode_t(UInt32(delta.old_file.mode))),
-                newKind: change.newID == nil ? nil : EntryKind(git_filemode_t(UInt32(delta.new_file.mode))))
         }
     }
 
