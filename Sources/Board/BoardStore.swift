@@ -19,6 +19,8 @@ public struct BoardCommit: Sendable {
     public let parent: ObjectID?
     /// Attempts it took (more than one when another writer won a race).
     public let attempts: Int
+    /// Whether a commit was made; false when there was nothing to change (`id` is then the branch's tip).
+    public var committed: Bool { id != parent }
 }
 
 /// Reads and writes a board on its branch. Every write is a commit made from trees (never from the working
@@ -162,6 +164,8 @@ public final class BoardStore {
             let parent = try tip()
             let snapshot = if attempt == 1, let loaded, loaded.commit == parent { loaded } else { try snapshot(options) }
             let changes = try make(snapshot)
+            // Nothing to change (a lost claim, a status already so): no empty commit in the history.
+            if changes.isEmpty, let parent { return BoardCommit(id: parent, parent: parent, attempts: attempt) }
             var baseTree: ObjectID?
             if let parent { baseTree = try repository.commit(parent).tree }
             var edits: [TreeEdit] = []

@@ -95,8 +95,13 @@ public struct PlanLimits: Sendable, Hashable {
 /// a session succeeds and keeps only the latest root cause's streak, so a count that reaches the board's
 /// `circuit_breaker` means that many failures in a row with the same cause.
 public enum Planner {
-    /// The actions for `snapshot` given `live` sessions at `now`.
-    public static func plan(_ snapshot: BoardSnapshot, live: [LiveSession], now: Date, limits: PlanLimits) -> [Action] {
+    /// The actions for `snapshot` given `live` sessions at `now`, planned by the watcher named `runner`.
+    ///
+    /// A session the board says runs, but that is not live here, is settled when it was this runner's, or when
+    /// another runner's lease on it ran out (that runner is gone). While another runner's lease holds, the
+    /// ticket is that runner's business. Without a `runner` every such session is settled (one watcher).
+    public static func plan(_ snapshot: BoardSnapshot, live: [LiveSession], now: Date, limits: PlanLimits,
+                            runner: String? = nil) -> [Action] {
         let config = snapshot.config
         let liveByTicket = Dictionary(live.map { ($0.ticket, $0) }, uniquingKeysWith: { first, _ in first })
         var actions: [Action] = []
@@ -126,6 +131,10 @@ public enum Planner {
             }
             switch status?.status {
             case .running?:
+                if session == nil, let runner, let claim = status?.session, let owner = claim.runner, owner != runner,
+                   claim.leaseUntil.map({ $0 > now }) ?? false {
+                    continue  // another runner's claim, and its lease holds (claims without one predate leases)
+                }
                 if session == nil, let id = status?.session?.id {
                     actions.append(.settle(ticket: record.id, session: id))
                 } else if session == nil {

@@ -44,12 +44,29 @@ public final class Reconciler {
         self.store = store
         self.policy = policy
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
-        self.runner = ProcessInfo.processInfo.hostName
+        self.runner = environment["MISSION_RUNNER"] ?? ProcessInfo.processInfo.hostName
         self.environment = environment
+    }
+
+    /// The board as last read; each read brings it forward by what changed since (see `BoardStore.refreshed`).
+    private var board: BoardSnapshot?
+
+    /// The board at the branch's tip.
+    private func currentBoard() throws -> BoardSnapshot {
+        let current = try board.map(store.refreshed) ?? store.snapshot()
+        board = current
+        return current
     }
 
     /// Sessions this watcher follows, by session id: the ones it started and the ones it re-attached to.
     private var tracked: [String: (started: Started, watch: Monitor.Watch)] = [:]
+
+    /// How long a claim is this runner's without renewal. Another runner takes a ticket over only after its
+    /// lease ran out, so a dead runner's tickets go on; a live one renews at half time.
+    public var leaseDuration: TimeInterval = 600
+
+    /// When each followed session's lease runs out, as last committed.
+    private var leases: [String: Date] = [:]
 
     /// How many sessions this watcher follows.
     public var runningSessions: Int { tracked.count }
@@ -69,14 +86,15 @@ public final class Reconciler {
     /// Starts sessions without waiting for them; `collect` records them when they end.
     public func pass(now: Date) throws -> ReconcileReport {
         var report = ReconcileReport()
-        let snapshot = try store.snapshot()
+        let snapshot = try currentBoard()
         for record in snapshot.tickets where record.status?.status == .running {
             guard let id = record.status?.session?.id, tracked[id] == nil, let handle = handle(id),
                   Processes.isAlive(handle), let started = dispatchRecord(id) else { continue }
             tracked[id] = (started, Monitor.Watch(handle: handle, limits: started.limits, isChild: false, now: now))
+            leases[id] = record.status?.session?.leaseUntil ?? now
         }
         let live = tracked.values.map { LiveSession(ticket: $0.started.ticket, session: $0.started.session, profile: $0.started.profile) }
-        report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config))
+        report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config), runner: runner)
 
         for action in report.actions {
             do {
@@ -98,6 +116,7 @@ public final class Reconciler {
                                                   snapshot: snapshot, now: now), let handle = session.handle {
                         tracked[session.session] = (session, Monitor.Watch(handle: handle, limits: session.limits,
                                                                            isChild: true, now: now))
+                        leases[session.session] = now.addingTimeInterval(leaseDuration)
                     } else {
                         report.skipped.append((action, "another writer claimed it first"))
                     }
@@ -178,9 +197,11 @@ public final class Reconciler {
             guard var item = tracked[id] else { continue }
             guard let end = item.watch.check(now: now) else {
                 tracked[id] = item
+                renewLease(of: item.started, handle: item.watch.handle, now: now)
                 continue
             }
             tracked[id] = nil
+            leases[id] = nil
             let session = item.started
             let outcome = Self.outcome(of: end, seenByParent: item.watch.isChild)
             let harvest = harvestOutput(item.watch.handle, ticket: session.ticket, nonce: session.nonce)
@@ -194,6 +215,24 @@ public final class Reconciler {
             }
         }
         return finished
+    }
+
+    /// Commits a later lease for a running session once half of it has passed, with the session's pid, so other
+    /// runners leave the ticket alone. A failed renewal is tried again on the next call.
+    private func renewLease(of session: Started, handle: SessionHandle, now: Date) {
+        guard let until = leases[session.session], until.timeIntervalSince(now) < leaseDuration / 2 else { return }
+        let renewed = now.addingTimeInterval(leaseDuration)
+        do {
+            try writeStatus(session.ticket, message: "\(session.ticket): lease of \(session.session) renewed") { status, _ in
+                guard status.session?.id == session.session else { return }
+                status.session?.leaseUntil = renewed
+                status.session?.pid = Int(handle.pid)
+                status.session?.pidStart = String(handle.pidStart)
+            }
+            leases[session.session] = renewed
+        } catch {
+            waiting.append("\(session.ticket): the lease of \(session.session) waits: \(error)")
+        }
     }
 
     /// What a session's end means for its terminal state. A session that ended while this watcher was not its
@@ -244,22 +283,24 @@ public final class Reconciler {
         try store.commit(
             message: "\(ticket): claim \(gate) for \(role) via \(name)",
             trailers: [Trailer(key: "Mission-Ticket", value: ticket), Trailer(key: "Mission-Session", value: session),
-                       Trailer(key: "Mission-Gate", value: gate), Trailer(key: "Mission-Action", value: "claim")]
+                       Trailer(key: "Mission-Gate", value: gate), Trailer(key: "Mission-Action", value: "claim")],
+            reusing: try currentBoard()
         ) { listing in
             let current = try self.store.parsing([ticket], in: listing)
-            guard let now = current.ticket(ticket), now.spec?.state == .ready,
-                  [nil, .queued, .failed].contains(now.status?.status) else {
+            guard let fresh = current.ticket(ticket), fresh.spec?.state == .ready,
+                  [nil, .queued, .failed].contains(fresh.status?.status) else {
                 claimed = false
                 return []
             }
-            var status = now.status ?? TicketStatus(status: .queued)
+            var status = fresh.status ?? TicketStatus(status: .queued)
             status.status = .running
             status.gate = gate
             status.attempt = attempt
             status.updated = Date()
-            status.session = SessionRef(id: session, profile: name, runner: self.runner, started: Date())
+            status.session = SessionRef(id: session, profile: name, runner: self.runner, started: Date(),
+                                        leaseUntil: now.addingTimeInterval(self.leaseDuration))
             status.nextAction = NextAction(who: "watcher", what: "\(role) works on \(gate)")
-            return [.write(path: now.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+            return [.write(path: fresh.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
         }
         guard claimed else { return nil }
 
@@ -326,7 +367,8 @@ public final class Reconciler {
             trailers: [Trailer(key: "Mission-Ticket", value: session.ticket), Trailer(key: "Mission-Session", value: session.session),
                        Trailer(key: "Mission-Gate", value: session.gate),
                        Trailer(key: "Mission-Signal", value: harvest.signal.rawValue),
-                       Trailer(key: "Mission-Root-Cause", value: terminal.rootCause ?? "unknown")]
+                       Trailer(key: "Mission-Root-Cause", value: terminal.rootCause ?? "unknown")],
+            reusing: try currentBoard()
         ) { listing in
             let current = try self.store.parsing([session.ticket], in: listing)
             guard let record = current.ticket(session.ticket), let spec = record.spec else { return [] }
@@ -410,11 +452,14 @@ public final class Reconciler {
     }
 
     private func writeStatus(_ ticket: String, message: String, _ change: (inout TicketStatus, Ticket) -> Void) throws {
-        try store.commit(message: message, trailers: [Trailer(key: "Mission-Ticket", value: ticket)]) { listing in
+        try store.commit(message: message, trailers: [Trailer(key: "Mission-Ticket", value: ticket)],
+                         reusing: try currentBoard()) { listing in
             let current = try self.store.parsing([ticket], in: listing)
             guard let record = current.ticket(ticket), let spec = record.spec else { return [] }
-            var status = record.status ?? TicketStatus(status: .queued)
+            let before = record.status ?? TicketStatus(status: .queued)
+            var status = before
             change(&status, spec)
+            if status == before { return [] }
             status.updated = Date()
             return [.write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
         }

@@ -39,8 +39,9 @@ struct PlanBoard {
                       archivedFolders: [:], layoutDiagnostics: [])
     }
 
-    func plan(live: [LiveSession] = [], maxWorkers: Int = 2, perProfile: [String: Int] = [:]) -> [Action] {
-        Planner.plan(snapshot, live: live, now: Self.now, limits: PlanLimits(maxWorkers: maxWorkers, perProfile: perProfile))
+    func plan(live: [LiveSession] = [], maxWorkers: Int = 2, perProfile: [String: Int] = [:], runner: String? = nil) -> [Action] {
+        Planner.plan(snapshot, live: live, now: Self.now, limits: PlanLimits(maxWorkers: maxWorkers, perProfile: perProfile),
+                     runner: runner)
     }
 }
 
@@ -63,6 +64,25 @@ struct PlanBoard {
                     LiveSession(ticket: "MC-Y", session: "S-2", profile: "claude")]
         #expect(board.plan(live: busy, maxWorkers: 3).map(\.ticket) == ["MC-URG"])
         #expect(board.plan(live: busy, maxWorkers: 2).isEmpty)
+    }
+
+    @Test func anotherRunnersClaimIsLeftAloneUntilItsLeaseRunsOut() {
+        var board = PlanBoard()
+        func running(_ runner: String, lease: TimeInterval?) -> TicketStatus {
+            TicketStatus(status: .running, gate: "implement", session: SessionRef(
+                id: "S-\(runner)", runner: runner, leaseUntil: lease.map { PlanBoard.now.addingTimeInterval($0) }))
+        }
+        board.add("MC-THEIRS", status: running("b", lease: 60))
+        board.add("MC-EXPIRED", status: running("b", lease: -1))
+        board.add("MC-NOLEASE", status: running("b", lease: nil))
+        board.add("MC-MINE", status: running("a", lease: 60))
+        #expect(board.plan(runner: "a") == [
+            .settle(ticket: "MC-EXPIRED", session: "S-b"),
+            .settle(ticket: "MC-MINE", session: "S-a"),
+            .settle(ticket: "MC-NOLEASE", session: "S-b"),
+        ])
+        // One watcher (no runner name) settles whatever is not live.
+        #expect(board.plan().count == 4)
     }
 
     @Test func aProfileAtItsLimitFallsBackToTheRolesNextProfileOrWaits() {
