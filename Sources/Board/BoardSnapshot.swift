@@ -21,6 +21,8 @@ public struct BoardSnapshot: Sendable {
     public var configReferenceDiagnostics: [Diagnostic]
 
     private var indexByID: [String: Int]
+    /// Tickets in a dependency or parent cycle at the last validation, whose problems a partial one must redo.
+    var cycleMembers: Set<String> = []
 
     /// A snapshot of the given parts; builds the id index.
     public init(location: BoardLocation, commit: ObjectID?, config: BoardConfig, tickets: [TicketRecord],
@@ -101,9 +103,10 @@ extension BoardSnapshot {
         for later in index..<tickets.count { indexByID[tickets[later].id] = later }
     }
 
-    /// Runs the cross-file checks again after records changed.
-    public mutating func revalidate() {
-        BoardValidator.validate(&self)
+    /// Runs the cross-file checks again after records changed: all of them, or, when the ids of the tickets
+    /// that were added, changed or removed are given, only the checks whose answer can differ.
+    public mutating func revalidate(changed: Set<String>? = nil) {
+        BoardValidator.validate(&self, changed: changed)
     }
 
     /// Every problem the board would have with `bytes` as the ticket.yaml of ticket `id` in `folder`:

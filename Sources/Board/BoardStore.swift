@@ -109,7 +109,7 @@ public final class BoardStore {
             let folder = SourceEntry(name: change.name, path: location.ticketFolder(change.name), kind: .folder, id: id)
             result.upsert(BoardLoader.loadTicket(folder: folder, archived: false, from: source, cache: cache))
         }
-        if !changes.isEmpty { result.revalidate() }
+        if !changes.isEmpty { result.revalidate(changed: Set(changes.map(\.name))) }
         return result
     }
 

@@ -3,70 +3,99 @@ import Foundation
 /// Checks that span files: references between tickets, dependency cycles, names that must exist in the
 /// configuration. Each problem is located at the value that is wrong.
 enum BoardValidator {
-    static func validate(_ snapshot: inout BoardSnapshot) {
-        snapshot.configReferenceDiagnostics = validateConfig(snapshot.config)
-        var problems: [String: [Diagnostic]] = [:]
-        let config = snapshot.config
-        let loadedWorkflows = config.documents[.workflows] != nil
-        let loadedRoles = config.documents[.roles] != nil
-        let loadedRuntimes = config.documents[.runtimes] != nil
-        for record in snapshot.tickets {
-            // Active ids are folder names of one tree, so a duplicate can only be an active and an archived copy.
-            if !record.archived, let archivedAt = snapshot.archivedFolders[record.id] {
-                problems[record.id, default: []].append(Diagnostic(
-                    "duplicate ticket id \(record.id): also archived at \(archivedAt)",
-                    at: SourceLocation(file: record.folder, line: 1, column: 1)))
+    /// Runs every cross-file check, or, given the ids whose folders changed since the last run (`changed`), only
+    /// those that can have a different answer: the changed tickets, the tickets that name one of them, and the
+    /// tickets that were in a cycle. Cycles are always looked for again: one edge anywhere can close one.
+    static func validate(_ snapshot: inout BoardSnapshot, changed: Set<String>? = nil) {
+        var problems: [String: [Diagnostic]]
+        var recheck: [Int] = []
+        if let changed {
+            problems = snapshot.referenceDiagnostics
+            for (index, record) in snapshot.tickets.enumerated()
+            where changed.contains(record.id) || snapshot.cycleMembers.contains(record.id) || names(record, anyOf: changed) {
+                recheck.append(index)
             }
-            guard let spec = record.spec else { continue }
-            let at = record.locations
-            func add(_ message: String, _ location: SourceLocation?, hint: String? = nil) {
-                problems[record.id, default: []].append(Diagnostic(
-                    message, at: location ?? SourceLocation(file: record.specPath, line: 1, column: 1), hint: hint))
-            }
-            if let workflow = spec.workflow, loadedWorkflows, config.workflows.workflows[workflow] == nil {
-                add("unknown workflow '\(workflow)'", at.workflow,
-                    hint: suggestion(workflow, among: config.workflows.workflows.keys))
-            }
-            if let assignee = spec.assignee, loadedRoles, config.roles.roles[assignee] == nil {
-                add("unknown role '\(assignee)' in assignee", at.assignee,
-                    hint: suggestion(assignee, among: config.roles.roles.keys))
-            }
-            if let profile = spec.profile, loadedRuntimes, config.runtimes.profiles[profile] == nil {
-                add("unknown runtime profile '\(profile)'", at.profile,
-                    hint: suggestion(profile, among: config.runtimes.profiles.keys))
-            }
-            if let parent = spec.parent {
-                if parent == record.id {
-                    add("a ticket cannot be its own parent", at.parent)
-                } else if !snapshot.contains(parent) {
-                    add("parent \(parent) does not exist", at.parent, hint: suggestion(parent, among: snapshot.allIDs))
-                }
-            }
-            var listed: Set<String> = []
-            for (index, blocker) in spec.blockedBy.enumerated() {
-                let location = index < at.blockedBy.count ? at.blockedBy[index] : nil
-                if blocker == record.id {
-                    add("a ticket cannot be blocked by itself", location)
-                } else if !snapshot.contains(blocker) {
-                    add("blocked_by names \(blocker), which does not exist", location,
-                        hint: suggestion(blocker, among: snapshot.allIDs))
-                } else if !listed.insert(blocker).inserted {
-                    add("\(blocker) is listed twice in blocked_by", location)
-                }
-            }
+            for id in changed.union(snapshot.cycleMembers) { problems[id] = nil }
+        } else {
+            snapshot.configReferenceDiagnostics = validateConfig(snapshot.config)
+            problems = [:]
+            recheck = Array(snapshot.tickets.indices)
         }
-
+        for index in recheck {
+            let record = snapshot.tickets[index]
+            let found = ticketProblems(record, in: snapshot)
+            problems[record.id] = found.isEmpty ? nil : found
+        }
+        var members: Set<String> = []
         for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.blockedBy ?? [] }, kind: "dependency cycle",
                                        location: { record, index in
                                            index < record.locations.blockedBy.count ? record.locations.blockedBy[index] : nil
                                        }) {
             problems[id, default: []].append(diagnostic)
+            members.insert(id)
         }
         for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.parent.map { [$0] } ?? [] }, kind: "parent cycle",
                                        location: { record, _ in record.locations.parent }) {
             problems[id, default: []].append(diagnostic)
+            members.insert(id)
         }
         snapshot.referenceDiagnostics = problems
+        snapshot.cycleMembers = members
+    }
+
+    /// Whether the ticket's parent or blockers name one of `ids`.
+    private static func names(_ record: TicketRecord, anyOf ids: Set<String>) -> Bool {
+        if let parent = record.spec?.parent, ids.contains(parent) { return true }
+        return record.spec?.blockedBy.contains(where: ids.contains) ?? false
+    }
+
+    /// The problems of one ticket's references, read in place (the spec is borrowed, never copied).
+    private static func ticketProblems(_ record: TicketRecord, in snapshot: BoardSnapshot) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        // Active ids are folder names of one tree, so a duplicate can only be an active and an archived copy.
+        if !record.archived, let archivedAt = snapshot.archivedFolders[record.id] {
+            problems.append(Diagnostic("duplicate ticket id \(record.id): also archived at \(archivedAt)",
+                                       at: SourceLocation(file: record.folder, line: 1, column: 1)))
+        }
+        guard record.hasSpec else { return problems }
+        let config = snapshot.config
+        func add(_ message: String, _ location: SourceLocation?, hint: String? = nil) {
+            problems.append(Diagnostic(message, at: location ?? SourceLocation(file: record.specPath, line: 1, column: 1),
+                                       hint: hint))
+        }
+        if let workflow = record.spec?.workflow, config.documents[.workflows] != nil,
+           config.workflows.workflows[workflow] == nil {
+            add("unknown workflow '\(workflow)'", record.locations.workflow,
+                hint: suggestion(workflow, among: config.workflows.workflows.keys))
+        }
+        if let assignee = record.spec?.assignee, config.documents[.roles] != nil, config.roles.roles[assignee] == nil {
+            add("unknown role '\(assignee)' in assignee", record.locations.assignee,
+                hint: suggestion(assignee, among: config.roles.roles.keys))
+        }
+        if let profile = record.spec?.profile, config.documents[.runtimes] != nil, config.runtimes.profiles[profile] == nil {
+            add("unknown runtime profile '\(profile)'", record.locations.profile,
+                hint: suggestion(profile, among: config.runtimes.profiles.keys))
+        }
+        if let parent = record.spec?.parent {
+            if parent == record.id {
+                add("a ticket cannot be its own parent", record.locations.parent)
+            } else if !snapshot.contains(parent) {
+                add("parent \(parent) does not exist", record.locations.parent, hint: suggestion(parent, among: snapshot.allIDs))
+            }
+        }
+        guard let blockers = record.spec?.blockedBy, !blockers.isEmpty else { return problems }
+        var listed: Set<String> = []
+        for (index, blocker) in blockers.enumerated() {
+            let location = index < record.locations.blockedBy.count ? record.locations.blockedBy[index] : nil
+            if blocker == record.id {
+                add("a ticket cannot be blocked by itself", location)
+            } else if !snapshot.contains(blocker) {
+                add("blocked_by names \(blocker), which does not exist", location, hint: suggestion(blocker, among: snapshot.allIDs))
+            } else if !listed.insert(blocker).inserted {
+                add("\(blocker) is listed twice in blocked_by", location)
+            }
+        }
+        return problems
     }
 
     /// Every cycle through `edges`, reported on each ticket in it at the edge that closes the loop.
@@ -75,7 +104,8 @@ enum BoardValidator {
     private static func cycles(in snapshot: BoardSnapshot, edges: (TicketRecord) -> [String], kind: String,
                                location: (TicketRecord, Int) -> SourceLocation?) -> [(String, Diagnostic)] {
         var graph: [String: [String]] = [:]
-        for record in snapshot.tickets {
+        // Optional chains borrow the spec; binding or mapping it would copy every ticket.
+        for record in snapshot.tickets where record.spec?.parent != nil || record.spec?.blockedBy.isEmpty == false {
             let targets = edges(record)
             if !targets.isEmpty { graph[record.id] = targets }
         }

@@ -56,6 +56,13 @@ public struct TicketRecord: Sendable {
         _read { yield payload.spec }
         set { unique().spec = newValue }
     }
+    /// Whether the spec loaded; asks without copying it.
+    public var hasSpec: Bool {
+        switch payload.spec {
+        case .some: true
+        case .none: false
+        }
+    }
     /// The status, when `status.yaml` exists and loaded.
     public var status: TicketStatus? {
         _read { yield payload.status }
