@@ -167,7 +167,8 @@ public enum Planner {
             }
         }
 
-        // Start work in the watcher's order, within the limits.
+        // Start work in the watcher's order, within the limits, passing over rate-limited profiles.
+        let limited = rateLimitedProfiles(snapshot, now: now)
         var running = live.count
         var perProfile: [String: Int] = [:]
         for session in live { if let profile = session.profile { perProfile[profile, default: 0] += 1 } }
@@ -201,7 +202,9 @@ public enum Planner {
                 }
                 guard running < limits.maxWorkers else { continue }
                 // The first profile in fallback order with room; none with room: wait for one.
-                guard let profile = profiles.first(where: { perProfile[$0, default: 0] < limits.perProfile[$0, default: .max] }) else {
+                guard let profile = profiles.first(where: {
+                    limited[$0] == nil && perProfile[$0, default: 0] < limits.perProfile[$0, default: .max]
+                }) else {
                     continue
                 }
                 running += 1
@@ -210,6 +213,18 @@ public enum Planner {
             }
         }
         return actions
+    }
+
+    /// Profiles some session found rate limited, with the latest reset still ahead: a limit is the provider
+    /// account's, so it holds for every ticket, not only the one whose session met it.
+    public static func rateLimitedProfiles(_ snapshot: BoardSnapshot, now: Date) -> [String: Date] {
+        var limited: [String: Date] = [:]
+        for record in snapshot.tickets where record.status?.rateLimits.isEmpty == false {
+            for (profile, reset) in record.status?.rateLimits ?? [:] where reset > now {
+                limited[profile] = max(limited[profile] ?? reset, reset)
+            }
+        }
+        return limited
     }
 
     /// When a note was written, from its name (`20261122T101500Z-author.md`).

@@ -22,6 +22,12 @@ public enum ProcessOutcome: Sendable, Hashable {
     case workerDied
     /// The watcher restarted while it ran and it ended meanwhile with this status (nil: unknown).
     case endedDuringRestart(Int32?)
+    /// The agent's provider refused for a rate or usage limit, which resets at this time (nil: not said).
+    case rateLimited(resetAt: Date?)
+    /// The remote host of an `ssh` profile could not be reached, or refused the login.
+    case hostUnreachable(String)
+    /// The CLI exited 0 but its own result says the run failed (an API error reported as a result).
+    case runtimeError(String)
 }
 
 /// Every session ends in one of these: a root cause, whether a retry is safe, and who must act.
@@ -64,6 +70,21 @@ public enum TerminalStates {
                            next: ["The transcript tail shows what it did last."])
         case .endedDuringRestart(let code?):
             return decide(.exited(code), harvest: harvest, gate: gate)
+        case .rateLimited(let reset):
+            let when = reset.map { " until \(Self.timestamp($0))" } ?? ""
+            return TerminalState(status: .warning, summary: "The provider's rate or usage limit was reached\(when).",
+                                 rootCause: "rate_limited",
+                                 safeRetry: RetryDecision(allowed: true, reason: "the limit resets; it is not a failed attempt"),
+                                 stopCondition: "rate limited", humanInputRequired: false,
+                                 nextActions: ["The next profile of the role serves meanwhile, or the ticket waits for the reset."])
+        case .hostUnreachable(let why):
+            return failure("host_unreachable", "The remote host could not be reached: \(why)", retry: true,
+                           because: "hosts and networks come back", stop: "host unreachable",
+                           next: ["Check the host, its ssh key and the network if it repeats."])
+        case .runtimeError(let why):
+            return failure("runtime_error", "The runtime reported a failed run: \(why)", retry: true,
+                           because: "provider and API errors are usually transient", stop: "runtime error",
+                           next: ["Read the transcript tail for the error."])
         case .exited(let code) where code != 0:
             return failure("exit_nonzero", "The runtime exited with status \(code).\(forged)", retry: true,
                            because: "a non-zero exit is often transient (rate limits, network)", stop: "exit \(code)",
@@ -97,6 +118,10 @@ public enum TerminalStates {
                            stop: "no signal", next: ["Read the transcript and decide: mark ready again, or fix the prompt."],
                            human: true)
         }
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
     }
 
     private static func failure(_ cause: String, _ summary: String, retry: Bool, because reason: String, stop: String,

@@ -36,6 +36,7 @@ public final class Reconciler {
     let runner: String
     let environment: [String: String]
     let policy: HostPolicy
+    let worktrees: TicketWorktrees
 
     /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`,
     /// and starting only what the host's `policy` allows.
@@ -44,6 +45,7 @@ public final class Reconciler {
         self.store = store
         self.policy = policy
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
+        self.worktrees = TicketWorktrees(repository: store.repository, boardBranch: store.location.branch)
         self.runner = environment["MISSION_RUNNER"] ?? ProcessInfo.processInfo.hostName
         self.environment = environment
     }
@@ -121,21 +123,19 @@ public final class Reconciler {
                         report.skipped.append((action, "another writer claimed it first"))
                     }
                 } catch let failure as LaunchFailure {
-                    let terminal = TerminalStates.decide(.launchFailed(failure.message), harvest: Self.silence, gate: gate)
-                    try record(failure.started, end: nil, terminal: terminal, harvest: Self.silence, now: now)
-                    report.sessions.append((ticket, failure.started.session, terminal))
+                    let conclusion = Conclusion(failure.outcome, gate: gate)
+                    try record(failure.started, end: nil, conclusion: conclusion, now: now)
+                    report.sessions.append((ticket, failure.started.session, conclusion.terminal))
                 }
             case .settle(let ticket, let session):
                 let finding = handle(session).map { Reaper.settle($0) } ?? .ended(.vanished, tail: [])
                 guard case .ended(let end, _) = finding, let status = snapshot.ticket(ticket)?.status else { return }
-                let outcome = Self.outcome(of: end, seenByParent: false)
                 let info = dispatchRecord(session) ?? Started(
                     ticket: ticket, session: session, gate: status.gate ?? "?", role: nil, profile: status.session?.profile,
                     handle: handle(session), nonce: "", argv: [], started: status.session?.started ?? now, limits: .init())
-                let harvest = handle(session).map { harvestOutput($0, ticket: ticket, nonce: info.nonce) } ?? Self.silence
-                let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: info.gate)
-                try record(info, end: end, terminal: terminal, harvest: harvest, now: now)
-                report.sessions.append((ticket, session, terminal))
+                let conclusion = conclude(info, end: end, seenByParent: false, now: now)
+                try record(info, end: end, conclusion: conclusion, now: now)
+                report.sessions.append((ticket, session, conclusion.terminal))
             case .block(let ticket, let reason):
                 try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
                     status.status = .blocked
@@ -148,6 +148,7 @@ public final class Reconciler {
                     status.closed = now
                     status.session = nil
                 }
+                pruneWorktree(ticket)
             case .awaitSignoff(let ticket, let gate, let group):
                 try writeStatus(ticket, message: "\(ticket): waiting for sign-off at \(gate)") { status, _ in
                     status.status = .waiting
@@ -162,6 +163,7 @@ public final class Reconciler {
                     status.session = nil
                     if reason == .cancelled { status.closed = now }
                 }
+                if reason == .cancelled { pruneWorktree(ticket) }
             case .resume(let ticket, let gate):
                 try writeStatus(ticket, message: "\(ticket): answered; back to \(gate ?? "its gate")") { status, _ in
                     status.status = .queued
@@ -174,7 +176,7 @@ public final class Reconciler {
     }
 
     /// Outcomes of ended sessions not committed yet (a person's uncommitted edit was in the way): kept, never lost.
-    private var unrecorded: [(started: Started, end: SessionEnd, terminal: TerminalState, harvest: Harvest)] = []
+    private var unrecorded: [(started: Started, end: SessionEnd, conclusion: Conclusion)] = []
 
     /// Why outcomes are waiting to be committed, if they are.
     public private(set) var waiting: [String] = []
@@ -186,8 +188,8 @@ public final class Reconciler {
         waiting = []
         for pending in unrecorded {
             do {
-                try record(pending.started, end: pending.end, terminal: pending.terminal, harvest: pending.harvest, now: now)
-                finished.append((pending.started.ticket, pending.started.session, pending.terminal))
+                try record(pending.started, end: pending.end, conclusion: pending.conclusion, now: now)
+                finished.append((pending.started.ticket, pending.started.session, pending.conclusion.terminal))
                 unrecorded.removeAll { $0.started.session == pending.started.session }
             } catch {
                 waiting.append("\(pending.started.ticket): the outcome of \(pending.started.session) waits: \(error)")
@@ -203,14 +205,12 @@ public final class Reconciler {
             tracked[id] = nil
             leases[id] = nil
             let session = item.started
-            let outcome = Self.outcome(of: end, seenByParent: item.watch.isChild)
-            let harvest = harvestOutput(item.watch.handle, ticket: session.ticket, nonce: session.nonce)
-            let terminal = TerminalStates.decide(outcome, harvest: harvest, gate: session.gate)
+            let conclusion = conclude(session, end: end, seenByParent: item.watch.isChild, now: now)
             do {
-                try record(session, end: end, terminal: terminal, harvest: harvest, now: now)
-                finished.append((session.ticket, session.session, terminal))
+                try record(session, end: end, conclusion: conclusion, now: now)
+                finished.append((session.ticket, session.session, conclusion.terminal))
             } catch {
-                unrecorded.append((session, end, terminal, harvest))
+                unrecorded.append((session, end, conclusion))
                 waiting.append("\(session.ticket): the outcome of \(session.session) waits: \(error)")
             }
         }
@@ -262,14 +262,55 @@ public final class Reconciler {
         var argv: [String]
         var started: Date
         var limits: Runtime.SessionLimits
+        /// The profile's harness and command template, to read the output the way the CLI writes it.
+        var harness: String?
+        var command: [String]?
+        var provider: String?
+        var model: String?
+        /// The resolved executable, and the ticket branch's head when the session started.
+        var executable: String?
+        var baseHead: String?
+        var worktree: String?
+        /// The profile of the ticket's previous session when it differs, and the role's profiles passed over.
+        var switchedFrom: String?
+        var passedOver: [String]?
     }
 
+    /// Nothing was started: why, and what was saved about the attempt.
     struct LaunchFailure: Error {
-        let message: String
+        let outcome: ProcessOutcome
         let started: Started
     }
 
-    static let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
+    /// How a session ended: its terminal state and what its output said.
+    struct Conclusion {
+        var terminal: TerminalState
+        var findings: SessionFindings
+
+        /// A session that never ran.
+        init(_ outcome: ProcessOutcome, gate: String) {
+            let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
+            findings = SessionFindings(harvest: silence, outcome: outcome)
+            terminal = TerminalStates.decide(outcome, harvest: silence, gate: gate)
+        }
+
+        init(findings: SessionFindings, gate: String) {
+            self.findings = findings
+            terminal = TerminalStates.decide(findings.outcome, harvest: findings.harvest, gate: gate)
+        }
+    }
+
+    /// Reads a finished session's output through its harness and decides its terminal state.
+    private func conclude(_ session: Started, end: SessionEnd, seenByParent: Bool, now: Date) -> Conclusion {
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
+        let output = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
+        let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
+        let nonce = session.nonce.isEmpty ? Self.nonce(in: prompt) ?? "" : session.nonce
+        let harness = (try? Harnesses.named(session.harness ?? "script", command: session.command ?? [])) ?? ScriptHarness()
+        let findings = SessionFindings.read(output: output, prompt: prompt, harness: harness, ticket: session.ticket,
+                                            nonce: nonce, outcome: Self.outcome(of: end, seenByParent: seenByParent), now: now)
+        return Conclusion(findings: findings, gate: session.gate)
+    }
 
     /// Claims the ticket with a compare-and-swap commit, then launches. Nil when the claim was lost.
     private func dispatch(_ ticket: String, gate: String, role: String, profile name: String, attempt: Int,
@@ -304,51 +345,105 @@ public final class Reconciler {
         }
         guard claimed else { return nil }
 
+        var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
+                           nonce: nonce, argv: [], started: now,
+                           limits: Runtime.SessionLimits(wall: profile.limits?.wall?.timeInterval,
+                                                         idle: profile.limits?.idle?.timeInterval,
+                                                         outputBytes: profile.limits?.output?.bytes),
+                           harness: profile.harness, command: profile.command, provider: profile.provider,
+                           model: profile.model)
+        info.switchedFrom = packets(of: record, in: snapshot).last?.profile.flatMap { $0 == name ? nil : $0 }
+        info.passedOver = passedOver(before: name, role: role, spec: spec, snapshot: snapshot, now: now)
+        try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let saveRecord = {
+            if let data = try? JSONEncoder().encode(info) {
+                _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
+            }
+        }
+        saveRecord()
+
+        // The ticket's worktree, on its own branch: where the agent works.
+        let workdir = worktrees.path(ticket)
+        do {
+            info.baseHead = try worktrees.prepare(ticket).hex
+            info.worktree = workdir
+        } catch {
+            throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
+        }
+
         let prompt = Prompt.render(spec, gate: gate, role: role, roles: snapshot.config.roles, nonce: nonce,
                                    notes: notes(of: record, in: snapshot))
-        try? FileManager.default.createDirectory(atPath: "\(directory.path)/work", withIntermediateDirectories: true)
         let promptFile = "\(directory.path)/prompt.md"
         guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
-            throw LaunchFailure(message: "cannot write the prompt file \(promptFile)",
-                                started: Started(ticket: ticket, session: session, gate: gate, role: role, profile: name,
-                                                 handle: nil, nonce: nonce, argv: [], started: now, limits: .init()))
+            throw LaunchFailure(outcome: .launchFailed("cannot write the prompt file \(promptFile)"), started: info)
         }
-        let argv = profile.command.map { $0.replacingOccurrences(of: "{prompt_file}", with: promptFile) }
-        var variables = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/"]
-        for name in profile.env { if let value = environment[name] { variables[name] = value } }
-        variables["MISSION_PROMPT_FILE"] = promptFile
-        variables["MISSION_TICKET"] = ticket
-        variables["MISSION_SESSION"] = session
-        variables["MISSION_NONCE"] = nonce
-        let limits = Runtime.SessionLimits(wall: profile.limits?.wall?.timeInterval, idle: profile.limits?.idle?.timeInterval,
-                                           outputBytes: profile.limits?.output?.bytes)
-        var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
-                           nonce: nonce, argv: argv, started: now, limits: limits)
-        if let data = try? JSONEncoder().encode(info) {
-            _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
+        let invocation: Invocation
+        do throws(HarnessError) {
+            let harness = try Harnesses.named(profile.harness, command: profile.command)
+            invocation = try harness.invocation(for: HarnessRequest(
+                harness: profile.harness, baseCommand: profile.command, promptFile: promptFile, model: profile.model,
+                environmentNames: profile.env, host: profile.host))
+        } catch {
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
         }
+        info.argv = invocation.argv
+        let base = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/",
+                    "MISSION_PROMPT_FILE": promptFile, "MISSION_TICKET": ticket, "MISSION_SESSION": session,
+                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir]
+        let variables = invocation.environment(base: base, host: environment)
         do throws(LaunchError) {
-            let command = argv.first ?? ""
+            let command = invocation.argv.first ?? ""
             let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "")
+            info.executable = executable
             guard policy.permits(command: command, resolved: executable) else {
                 throw LaunchError(message: "\(command) is not allowed on this host; allow it with "
                                   + "'mission reconcile --allow \(command)' or in \(HostPolicy.hostFile(environment))")
             }
-            info.handle = try Launcher.launch(id: session, argv: argv, workingDirectory: "\(directory.path)/work",
+            info.handle = try Launcher.launch(id: session, invocation: invocation, workingDirectory: workdir,
                                               environment: variables, directory: directory, now: now)
         } catch {
-            throw LaunchFailure(message: error.message, started: info)
+            saveRecord()
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
         }
+        saveRecord()
         return info
+    }
+
+    /// The role's profiles ahead of `chosen` in fallback order, each with why it did not serve.
+    private func passedOver(before chosen: String, role: String, spec: Ticket, snapshot: BoardSnapshot,
+                            now: Date) -> [String]? {
+        guard spec.profile == nil, let profiles = snapshot.config.roles.roles[role]?.profiles,
+              let index = profiles.firstIndex(of: chosen), index > 0 else { return nil }
+        let limited = Planner.rateLimitedProfiles(snapshot, now: now)
+        return profiles[..<index].map { profile in
+            limited[profile].map { "\(profile): rate limited until \($0.formatted(.iso8601))" } ?? "\(profile): at capacity"
+        }
+    }
+
+    /// Removes a closed ticket's worktree (its branch stays until merged). A failure only costs disk space; the
+    /// next close tries again.
+    private func pruneWorktree(_ ticket: String) {
+        do {
+            try worktrees.prune(ticket)
+        } catch {
+            waiting.append("\(ticket): its worktree stays for now: \(error)")
+        }
     }
 
     // MARK: Outcome
 
     /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
     /// Everything that leaves the session folder is redacted first: transcript, tail, argv, the agent's words.
-    private func record(_ session: Started, end: SessionEnd?, terminal unredacted: TerminalState, harvest raw: Harvest,
-                        now: Date) throws {
+    private func record(_ session: Started, end: SessionEnd?, conclusion: Conclusion, now: Date) throws {
+        let unredacted = conclusion.terminal, raw = conclusion.findings.harvest
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
+        // The agent's commits and what it left uncommitted, as the session's code change.
+        var change: Board.ChangeRecord?
+        if let base = session.baseHead.flatMap(ObjectID.init(hex:)) {
+            change = try worktrees.recordChange(session.ticket, since: base,
+                                                message: Redactor.redact(raw.summary ?? "\(session.ticket): \(session.gate) (\(session.session))"),
+                                                author: store.identity())
+        }
         let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let transcript = Redactor.redact(output)
         let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
@@ -362,6 +457,7 @@ public final class Reconciler {
         var signal: Int?
         if case .exited(let code)? = end { exitCode = Int(code) }
         if case .signaled(let number)? = end { signal = Int(number) }
+        var closed = false
         try store.commit(
             message: "\(session.ticket): \(session.gate): \(terminal.rootCause ?? "ended") (\(harvest.signal.rawValue))",
             trailers: [Trailer(key: "Mission-Ticket", value: session.ticket), Trailer(key: "Mission-Session", value: session.session),
@@ -391,7 +487,17 @@ public final class Reconciler {
                     status.status = .done
                     status.closed = now
                     status.nextAction = nil
+                    closed = true
                 }
+            case "rate_limited":
+                // Not a failed attempt: the profile waits for its reset and the role's next profile may serve.
+                if case .rateLimited(let reset) = conclusion.findings.outcome, let profile = session.profile {
+                    // A reset already past still earns a short rest, so a stale reset time cannot make a loop.
+                    status.rateLimits[profile] = max(reset ?? now.addingTimeInterval(Self.unknownResetWait),
+                                                     now.addingTimeInterval(Self.minimumRateLimitRest))
+                }
+                status.status = .queued
+                status.nextAction = NextAction(who: "watcher", what: "dispatch \(session.gate) on another profile or after the reset")
             case "question":
                 status.status = .needsInput
                 status.question = harvest.summary
@@ -414,18 +520,23 @@ public final class Reconciler {
                 kind: .session, ticket: session.ticket, gate: session.gate, session: session.session, role: session.role,
                 profile: session.profile,
                 adapter: session.profile.map { _ in
-                    AdapterRecord(contractVersion: 1, harness: "script", executable: session.argv.first,
-                                  argv: Redactor.redact(argv: session.argv),
-                                  workdir: "\(directory.path)/work", runner: self.runner)
+                    AdapterRecord(contractVersion: Self.adapterContractVersion, harness: session.harness ?? "script",
+                                  executable: session.executable ?? session.argv.first,
+                                  argv: Redactor.redact(argv: session.argv), provider: session.provider,
+                                  model: conclusion.findings.model ?? session.model, workdir: session.worktree,
+                                  runner: self.runner, cliSession: conclusion.findings.cliSession,
+                                  switchedFrom: session.switchedFrom, passedOver: session.passedOver)
                 },
                 started: session.started, ended: now, durationSeconds: now.timeIntervalSince(session.started),
                 exitCode: exitCode, signal: signal, harvested: harvest.signal, summary: harvest.summary,
+                change: change, usage: conclusion.findings.usage,
                 terminal: terminal, transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail))
             return [
                 .write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader)),
                 .write(path: "\(record.folder)/evidence/\(status.lastEvidence!)", bytes: try YAMLWriting.encode(packet)),
             ]
         }
+        if closed { pruneWorktree(session.ticket) }
     }
 
     /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates
@@ -465,16 +576,6 @@ public final class Reconciler {
         }
     }
 
-    /// The signal in a session's output; an empty `nonce` (no dispatch record) is recovered from its prompt file.
-    private func harvestOutput(_ handle: SessionHandle, ticket: String, nonce: String) -> Harvest {
-        let directory = SessionDirectory(path: handle.directory)
-        let text = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
-        let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let expected = nonce.isEmpty ? Self.nonce(in: prompt) ?? "" : nonce
-        return Harvester.harvest(lines: lines, ticket: ticket, nonce: expected, prompt: prompt)
-    }
-
     /// The ticket's notes (comments and answers), oldest first, for the prompt.
     private func notes(of record: TicketRecord, in snapshot: BoardSnapshot) -> [(name: String, text: String)] {
         guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
@@ -482,6 +583,18 @@ public final class Reconciler {
             guard let entry = try? store.repository.entry(at: "\(record.folder)/notes/\(name)", in: tree),
                   let bytes = try? store.repository.blob(entry.id) else { return nil }
             return (name, String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// The ticket's evidence packets that decode, oldest first (a packet that does not is reported by `check`).
+    private func packets(of record: TicketRecord, in snapshot: BoardSnapshot) -> [EvidencePacket] {
+        guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
+        return record.evidence.compactMap { name in
+            let path = "\(record.folder)/evidence/\(name)"
+            guard let entry = try? store.repository.entry(at: path, in: tree),
+                  let bytes = try? store.repository.blob(entry.id),
+                  let document = try? YAMLDocument.parse(bytes, file: path) else { return nil }
+            return try? document.decode(EvidencePacket.self)
         }
     }
 
@@ -499,6 +612,13 @@ public final class Reconciler {
         }
         return try? JSONDecoder().decode(SessionHandle.self, from: data)
     }
+
+    /// The version of the adapter contract evidence packets record: what a harness promises the watcher.
+    static let adapterContractVersion = 1
+    /// How long a profile rests after a rate limit that gave no reset time.
+    static let unknownResetWait: TimeInterval = 15 * 60
+    /// The least a profile rests after a rate limit.
+    static let minimumRateLimitRest: TimeInterval = 60
 
     static let statusHeader = "# Written by the Mission Control watcher; edit ticket.yaml, not this file."
 

@@ -85,6 +85,21 @@ struct PlanBoard {
         #expect(board.plan().count == 4)
     }
 
+    @Test func aRateLimitedProfileIsPassedOverForEveryTicketUntilItResets() {
+        var board = PlanBoard()
+        board.add("MC-HIT", status: TicketStatus(status: .queued, gate: "implement",
+                                                 rateLimits: ["codex": PlanBoard.now.addingTimeInterval(600),
+                                                              "gemini": PlanBoard.now.addingTimeInterval(-1)]))
+        board.add("MC-OTHER")
+        #expect(board.plan(maxWorkers: 5) == [
+            .dispatch(ticket: "MC-HIT", gate: "implement", role: "coder", profile: "claude", attempt: 1),
+            .dispatch(ticket: "MC-OTHER", gate: "implement", role: "coder", profile: "claude", attempt: 1),
+        ])
+        // Every profile of the role limited: the ticket waits rather than fails.
+        board.records[0].status?.rateLimits = ["codex": PlanBoard.now + 60, "claude": PlanBoard.now + 60, "gemini": PlanBoard.now + 60]
+        #expect(board.plan(maxWorkers: 5).isEmpty)
+    }
+
     @Test func aProfileAtItsLimitFallsBackToTheRolesNextProfileOrWaits() {
         var board = PlanBoard()
         board.add("MC-A", priority: .high)

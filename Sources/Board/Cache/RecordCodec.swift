@@ -6,7 +6,7 @@ import Git
 /// models must bump `version`: an old file is then ignored and rebuilt, never misread.
 enum RecordCodec {
     static let magic: [UInt8] = Array("MCTC".utf8)
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     struct Damaged: Error {}
 
@@ -133,6 +133,10 @@ enum RecordCodec {
         }
         w.optional(s.lastEvidence) { $0.string($1) }
         w.optional(s.closed) { $0.date($1) }
+        w.array(s.rateLimits.sorted { $0.key < $1.key }) { w, pair in
+            w.string(pair.key)
+            w.date(pair.value)
+        }
     }
 
     static func readStatus(_ r: inout BinaryReader) throws -> TicketStatus {
@@ -156,9 +160,11 @@ enum RecordCodec {
         let next = try r.optional { r in NextAction(who: try r.string(), what: try r.string()) }
         let lastEvidence = try r.optional { try $0.string() }
         let closed = try r.optional { try $0.date() }
+        var rateLimits: [String: Date] = [:]
+        for (key, value) in try r.array({ r in (try r.string(), try r.date()) }) { rateLimits[key] = value }
         return TicketStatus(status: status, gate: gate, round: round, attempt: attempt, updated: updated, session: session,
                             question: question, blockedReason: blockedReason, failures: failures, nextAction: next,
-                            lastEvidence: lastEvidence, closed: closed)
+                            lastEvidence: lastEvidence, closed: closed, rateLimits: rateLimits)
     }
 
     // MARK: Diagnostics

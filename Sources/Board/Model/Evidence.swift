@@ -47,17 +47,23 @@ public struct AdapterRecord: Sendable, Hashable, Codable {
     public var runner: String?
     /// The CLI's own session id.
     public var cliSession: String?
+    /// The profile the ticket's previous session ran on, when this one runs on another (a runtime switch).
+    public var switchedFrom: String?
+    /// Profiles of the role passed over for this session, and why (rate limited until a time, at capacity).
+    public var passedOver: [String]?
 
     /// The keys of the `adapter` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case contractVersion = "contract_version", harness, executable, version, argv, provider, model, workdir, runner
-        case cliSession = "cli_session"
+        case cliSession = "cli_session", switchedFrom = "switched_from", passedOver = "passed_over"
     }
 
     /// An adapter record.
     public init(contractVersion: Int? = nil, harness: String, executable: String? = nil, version: String? = nil,
                 argv: [String] = [], provider: String? = nil, model: String? = nil, workdir: String? = nil,
-                runner: String? = nil, cliSession: String? = nil) {
+                runner: String? = nil, cliSession: String? = nil, switchedFrom: String? = nil, passedOver: [String]? = nil) {
+        self.switchedFrom = switchedFrom
+        self.passedOver = passedOver
         self.contractVersion = contractVersion
         self.harness = harness
         self.executable = executable
@@ -99,6 +105,17 @@ public struct ChangeRecord: Sendable, Hashable, Codable {
 
     /// The keys of the `change` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable { case branch, base, head, files, insertions, deletions }
+
+    /// A change record.
+    public init(branch: String, base: String? = nil, head: String? = nil, files: [String]? = nil, insertions: Int? = nil,
+                deletions: Int? = nil) {
+        self.branch = branch
+        self.base = base
+        self.head = head
+        self.files = files
+        self.insertions = insertions
+        self.deletions = deletions
+    }
 }
 
 /// One acceptance check the watcher ran itself.
@@ -146,6 +163,13 @@ public struct Usage: Sendable, Hashable, Codable {
     /// The keys of the `usage` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
+    }
+
+    /// Usage as given.
+    public init(inputTokens: Int? = nil, outputTokens: Int? = nil, costUSD: Double? = nil) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
     }
 }
 

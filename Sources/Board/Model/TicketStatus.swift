@@ -89,6 +89,9 @@ public struct TicketStatus: Sendable, Hashable, Codable {
     public var lastEvidence: String?
     /// When the ticket was closed (done or cancelled); archiving counts age from here.
     public var closed: Date?
+    /// Runtime profiles a session of this ticket found rate limited, with when the limit resets. Not a failure:
+    /// the planner passes over these profiles until then, across the board.
+    public var rateLimits: [String: Date]
 
     /// The keys of `status.yaml`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -98,14 +101,16 @@ public struct TicketStatus: Sendable, Hashable, Codable {
         case nextAction = "next_action"
         case lastEvidence = "last_evidence"
         case closed
+        case rateLimits = "rate_limits"
     }
 
     /// A status record.
     public init(status: StatusValue, gate: String? = nil, round: Int = 1, attempt: Int = 1, updated: Date? = nil,
                 session: SessionRef? = nil, question: String? = nil, blockedReason: String? = nil,
                 failures: [String: Int] = [:], nextAction: NextAction? = nil, lastEvidence: String? = nil,
-                closed: Date? = nil) {
+                closed: Date? = nil, rateLimits: [String: Date] = [:]) {
         self.status = status
+        self.rateLimits = rateLimits
         self.gate = gate
         self.round = round
         self.attempt = attempt
@@ -134,5 +139,6 @@ public struct TicketStatus: Sendable, Hashable, Codable {
         nextAction = try c.decodeIfPresent(NextAction.self, forKey: .nextAction)
         lastEvidence = try c.decodeIfPresent(String.self, forKey: .lastEvidence)
         closed = try c.decodeIfPresent(Date.self, forKey: .closed)
+        rateLimits = try c.decodeIfPresent([String: Date].self, forKey: .rateLimits) ?? [:]
     }
 }

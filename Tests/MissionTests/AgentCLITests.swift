@@ -1,0 +1,127 @@
+import Board
+import Foundation
+import Testing
+
+/// The watcher driving agent CLIs through their harnesses, end to end: the fakes in RuntimeTests/Fakes are
+/// installed under the real CLIs' names and replay recorded sessions in each CLI's own output format.
+@Suite(.serialized)
+struct AgentCLITests {
+    static let fakes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("RuntimeTests/Fakes").path
+
+    /// A board whose coder role is served by `claude`, then `codex`, both fakes, and one ready ticket.
+    static func board() throws -> (Sandbox, id: String, bin: String) {
+        let sandbox = try Sandbox()
+        try sandbox.mission("init").expectSuccess()
+        let bin = try sandbox.scratch("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for cli in ["claude", "codex"] {
+            try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(cli)", withDestinationPath: "\(fakes)/fake-agent")
+        }
+        let env = "[FAKE_SCENARIO_claude, FAKE_SCENARIO_codex, FAKE_RECORDINGS, FAKE_LIVE, FAKE_EDIT]"
+        try sandbox.write("board/runtimes.yaml", """
+            profiles:
+              claude:
+                harness: claude-code
+                command: [claude, -p, --output-format, stream-json, --verbose]
+                provider: anthropic
+                model: claude-sonnet-4-5
+                capabilities: [tools, write]
+                env: \(env)
+                limits: {wall: 30s}
+              codex:
+                harness: codex
+                command: [codex, exec, --json]
+                provider: openai
+                capabilities: [tools, write]
+                env: \(env)
+                limits: {wall: 30s}
+            """)
+        try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [claude, codex]\n    permission: write\n")
+        try sandbox.write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
+        let settings = try sandbox.read("board/mission.yaml").replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
+        try sandbox.write("board/mission.yaml", settings)
+        try sandbox.git("commit", "-q", "-am", "agent CLIs").expectSuccess()
+        let created = try sandbox.mission("new", "Teach the harvester about echoes", "--state", "ready", "--no-edit", "--json")
+            .expectSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+        return (sandbox, try #require(object?["id"]), bin)
+    }
+
+    static func reconcile(_ sandbox: Sandbox, bin: String, scenarios: [String: String]) throws {
+        var environment = ["PATH": "\(bin):/usr/bin:/bin", "FAKE_RECORDINGS": fakes, "FAKE_LIVE": "1", "FAKE_EDIT": "notes.txt"]
+        for (cli, scenario) in scenarios { environment["FAKE_SCENARIO_\(cli)"] = scenario }
+        try sandbox.mission("reconcile", "--once", "--allow", "\(bin)/claude", "--allow", "\(bin)/codex",
+                            environment: environment).expectSuccess()
+    }
+
+    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
+        let path = "board/tickets/\(id)/evidence/\(name)"
+        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
+    }
+
+    @Test func aClaudeSessionLeavesItsSessionUsageAndCodeChangeInTheEvidence() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])
+        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(packet.harvested == .done)
+        #expect(packet.terminal?.rootCause == "done")
+        let adapter = try #require(packet.adapter)
+        #expect(adapter.harness == "claude-code")
+        #expect(adapter.executable == "\(bin)/claude")
+        #expect(adapter.argv.first == "claude" && adapter.argv.contains("stream-json"))
+        #expect(adapter.cliSession == "5f3c1a2e-8d4b-4c7e-9a61-2b0e7d9f4c10")
+        #expect(adapter.model == "claude-sonnet-4-5-20250929")
+        #expect(adapter.workdir?.hasSuffix("mission/worktrees/\(id)") == true)
+        #expect((packet.usage?.outputTokens ?? 0) > 0)
+        #expect(packet.usage?.costUSD != nil)
+        // What the agent left in its worktree is committed on the ticket branch and counted.
+        let change = try #require(packet.change)
+        #expect(change.branch == "mission/\(id)")
+        #expect(change.files == ["notes.txt"])
+        #expect(change.insertions == 1)
+        #expect(try sandbox.git("show", "mission/\(id):notes.txt").expectSuccess().stdout == "edited by claude\n")
+        // The ticket closed: its worktree is gone, its unmerged branch stays.
+        #expect(!FileManager.default.fileExists(atPath: try #require(adapter.workdir)))
+        #expect(try sandbox.git("rev-parse", "--verify", "-q", "mission/\(id)").status == 0)
+        #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
+    }
+
+    @Test func aRateLimitedProfileHandsTheTicketToTheNextWithoutCountingAFailure() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "ratelimit", "codex": "success"])
+        let limited = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(limited.terminal?.rootCause == "rate_limited")
+        #expect(limited.terminal?.status == .warning)
+        let status = try sandbox.read("board/tickets/\(id)/status.yaml")
+        #expect(status.contains("status: queued"))
+        #expect(status.contains("rate_limits:") && status.contains("claude:"))
+        #expect(!status.contains("failures:\n  rate_limited"))
+
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "ratelimit", "codex": "success"])
+        let served = try Self.packet(sandbox, id, "0002-run.yaml")
+        #expect(served.profile == "codex")
+        #expect(served.adapter?.harness == "codex")
+        #expect(served.harvested == .done)
+        #expect(served.adapter?.passedOver?.count == 1)
+        #expect(served.adapter?.passedOver?.first?.hasPrefix("claude: rate limited until") == true)
+        #expect(served.adapter?.switchedFrom == "claude")
+        #expect(try sandbox.read("board/tickets/\(id)/status.yaml").contains("status: done"))
+    }
+
+    @Test func anAPIErrorReportedAsSuccessIsAFailureNotADone() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "api-error"])
+        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(packet.harvested == SignalValue.none)
+        #expect(packet.terminal?.status == .error)
+        #expect(["runtime_error", "exit_nonzero"].contains(packet.terminal?.rootCause ?? ""))
+    }
+
+    @Test func aPromptEchoInTheStreamIsNeverASignal() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "echo"])
+        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(packet.harvested == .done)  // the final answer's, not the echoed QUESTION: in the prompt
+    }
+}
