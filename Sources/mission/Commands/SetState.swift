@@ -18,25 +18,36 @@ enum SetState {
             else { print("\(id) is already \(state.rawValue).") }
             return
         }
-        let committed = try context.specBytes(record, in: snapshot)
-        try context.requireNoUncommittedEdit(record.specPath, committed: committed)
-        let result = try context.store.commit(
+        let result = try context.commitSpecField(
+            "state", to: state.rawValue, of: record, in: snapshot,
             message: "\(id): \(spec.state.rawValue) -> \(state.rawValue)",
             trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: state.rawValue)],
-            reusing: snapshot
-        ) { listing in
-            let current = try context.store.parsing([id], in: listing)
+            refusal: "\(id) cannot become \(state.rawValue)")
+        if json { try Output.json(StateChange(id: id, state: state.rawValue, commit: result.id.hex)) }
+        else { print("\(id): \(spec.state.rawValue) -> \(state.rawValue) (\(result.id.short))") }
+    }
+}
+
+extension BoardContext {
+    /// Sets top-level `key` of `record`'s spec to `value` (already YAML-quoted as needed) in place, keeping every
+    /// other byte of the person's file, and commits it once the result validates against the board. Refuses when
+    /// the checkout holds an uncommitted edit of the spec; `refusal` opens the message when the edited spec would
+    /// not validate. When another writer commits first, the edit is re-applied to the spec as it is then.
+    func commitSpecField(_ key: String, to value: String, of record: TicketRecord, in snapshot: BoardSnapshot,
+                         message: String, trailers: [Trailer], refusal: String) throws -> BoardCommit {
+        let id = record.id
+        let committed = try specBytes(record, in: snapshot)
+        try requireNoUncommittedEdit(record.specPath, committed: committed)
+        return try store.commit(message: message, trailers: trailers, reusing: snapshot) { listing in
+            let current = try store.parsing([id], in: listing)
             guard let now = current.ticket(id) else { throw MissionFailure("\(id) was removed meanwhile") }
-            let bytes = try SpecEditor.set("state", to: state.rawValue, in: try context.specBytes(now, in: current),
-                                           file: now.specPath)
+            let bytes = try SpecEditor.set(key, to: value, in: try specBytes(now, in: current), file: now.specPath)
             let problems = current.checking(spec: bytes, id: id, folder: now.folder).filter { $0.severity == .error }
             if let first = problems.first {
-                throw MissionFailure("\(id) cannot become \(state.rawValue):\n  \(first)")
+                throw MissionFailure("\(refusal):\n  \(first)")
             }
             return [.write(path: now.specPath, bytes: bytes)]
         }
-        if json { try Output.json(StateChange(id: id, state: state.rawValue, commit: result.id.hex)) }
-        else { print("\(id): \(spec.state.rawValue) -> \(state.rawValue) (\(result.id.short))") }
     }
 }
 
