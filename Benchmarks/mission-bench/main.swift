@@ -10,6 +10,7 @@ struct Arguments {
     var runs = 5
     var keep = false
     var watcher = false
+    var quick = false
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -18,12 +19,13 @@ struct Arguments {
             case "--runs": runs = Int(iterator.next() ?? "") ?? runs
             case "--keep": keep = true
             case "--watcher": watcher = true
+            case "--quick": quick = true
             case "--sizes":
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]]")
                 exit(2)
             }
         }
@@ -152,7 +154,7 @@ guard FileManager.default.isExecutableFile(atPath: missionBinary) else {
     exit(1)
 }
 if arguments.watcher {
-    try WatcherBench.run(runs: arguments.runs)
+    try WatcherBench.run(runs: arguments.runs, quick: arguments.quick)
     exit(0)
 }
 print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")
