@@ -71,6 +71,10 @@ struct RuntimesCommandTests {
         #expect(claude["capabilities"] as? [String] == ["tools", "write"])
         #expect(claude["harness_capabilities"] as? [String] == ["json-stream", "resume", "tools", "usage", "cost", "max-turns"])
         #expect(claude["env"] as? [String] == ["ANTHROPIC_API_KEY"])
+        // What the watcher runs: the harness's argv, the prompt on standard input, never in argv.
+        let invocation = try #require(try profile("codex", in: json)["invocation"] as? [String: Any])
+        #expect(invocation["argv"] as? [String] == ["codex", "exec", "--json", "-"])
+        #expect(invocation["stdin"] as? String == "{prompt_file}")
         let limits = try #require(claude["limits"] as? [String: Any])
         #expect(limits["wall"] as? String == "60m")
         #expect(limits["output"] as? String == "50MB")
@@ -94,9 +98,9 @@ struct RuntimesCommandTests {
             gemini   gemini       google     tools,write   missing: gemini              -        no       designer#2 coder#3 tester#1
             shell    script       -          tools,write   missing: ./scripts/agent.sh  -        no       -
 
-            claude  $ claude -p --output-format stream-json --verbose  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage,cost,max-turns
-            codex   $ codex exec --json  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage
-            gemini  $ gemini --output-format stream-json  (wall 60m, idle 10m, output 50MB, concurrency 1)  harness: json-stream,resume,tools,usage
+            claude  $ claude -p --output-format stream-json --verbose < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage,cost,max-turns
+            codex   $ codex exec --json - < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage
+            gemini  $ gemini --output-format stream-json < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 1)  harness: json-stream,resume,tools,usage
             shell   $ ./scripts/agent.sh  (wall 10m, idle 2m, output 5MB)
 
             Problems:

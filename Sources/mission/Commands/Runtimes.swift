@@ -74,6 +74,8 @@ struct RuntimesReport: Encodable {
         var harness: String
         var harnessKnown: Bool
         var command: [String]
+        /// What the harness runs for it (nil when it cannot build one), with `{prompt_file}` left in place.
+        var invocation: InvocationReport?
         var provider: String?
         var model: String?
         var output: String?
@@ -95,6 +97,7 @@ struct RuntimesReport: Encodable {
             try c.encode(harness, forKey: "harness")
             try c.encode(harnessKnown, forKey: "harness_known")
             try c.encode(command, forKey: "command")
+            try c.encode(invocation, forKey: "invocation")
             try c.encode(provider, forKey: "provider")
             try c.encode(model, forKey: "model")
             try c.encode(output, forKey: "output")
@@ -108,6 +111,22 @@ struct RuntimesReport: Encodable {
             try c.encode(runnable, forKey: "runnable")
             try c.encode(roles, forKey: "roles")
         }
+    }
+
+    /// The command a harness builds from a profile: its argv, and the file standard input reads (the prompt, for
+    /// the CLIs that take it there). `{prompt_file}` stands for the session's prompt file.
+    struct InvocationReport: Encodable {
+        var argv: [String]
+        var stdin: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(argv, forKey: "argv")
+            try c.encode(stdin, forKey: "stdin")
+        }
+
+        /// `claude -p … < {prompt_file}`: the words joined as they are (no shell ever parses them).
+        var text: String { argv.joined(separator: " ") + (stdin.map { " < \($0)" } ?? "") }
     }
 
     /// A profile's limits as written (`60m`, `50MB`).
@@ -261,7 +280,22 @@ extension RuntimesReport {
             guard let profile = config.runtimes.profiles[name] else { continue }
             let harness = try? Harnesses.named(profile.harness, command: profile.command)
             let isSSH = profile.harness == SSHHarness.harnessName
-            let command = isSSH ? "ssh" : (profile.command.first ?? "")
+            // What the watcher would run: the harness's argv, whose first word is the executable checked here
+            // (`ssh` for an ssh profile, whose own command runs on its host).
+            var invocation: InvocationReport?
+            if let harness, !profile.command.isEmpty {
+                do throws(HarnessError) {
+                    let built = try harness.invocation(for: HarnessRequest(
+                        harness: profile.harness, baseCommand: profile.command, promptFile: Self.promptPlaceholder,
+                        model: profile.model, environmentNames: profile.env, host: profile.host))
+                    invocation = InvocationReport(argv: built.argv, stdin: built.stdinPath)
+                } catch where error.code != .missingHost {  // the missing host is reported already
+                    problems.append(Problem(Diagnostic(
+                        "profile '\(name)' cannot be run: \(error.message)",
+                        at: runtimesDocument.location(of: [.key("profiles"), .key(name)]))))
+                } catch {}
+            }
+            let command = invocation?.argv.first ?? (isSSH ? "ssh" : (profile.command.first ?? ""))
             var executable = Executable(command: command, found: false)
             do throws(LaunchError) {
                 executable.path = try Launcher.resolve(command, path: path)
@@ -291,7 +325,7 @@ extension RuntimesReport {
             let limits = profile.limits
             profiles.append(Profile(
                 name: name, harness: profile.harness, harnessKnown: harness != nil, command: profile.command,
-                provider: profile.provider, model: profile.model, output: profile.output?.rawValue, host: profile.host,
+                invocation: invocation, provider: profile.provider, model: profile.model, output: profile.output?.rawValue, host: profile.host,
                 env: profile.env, capabilities: profile.capabilities.map(\.rawValue),
                 harnessCapabilities: harness?.capabilities.names ?? [],
                 limits: Limits(wall: limits?.wall?.description, idle: limits?.idle?.description,
@@ -339,6 +373,9 @@ extension RuntimesReport {
                               hostFile: HostPolicy.hostFile(environment))
     }
 
+    /// What stands for the session's prompt file in the commands shown.
+    static let promptPlaceholder = "{prompt_file}"
+
     /// Each executable's version, checked in parallel: each check may take up to Preflight's time limit.
     private static func versionsOf(_ checks: [String: any Harness], path: String,
                                    environment: [String: String]) -> [String: PreflightReport] {
@@ -383,8 +420,8 @@ extension RuntimesReport {
             let nameWidth = profiles.map(\.name.count).max() ?? 0
             for profile in profiles {
                 let name = Output.fit(profile.name, nameWidth)
-                let remote = profile.host.map { " on \($0)" } ?? ""
-                var line = "\(name)  $ \(profile.command.joined(separator: " "))\(remote)  (\(profile.limits.text))"
+                let command = profile.invocation?.text ?? profile.command.joined(separator: " ")
+                var line = "\(name)  $ \(command)  (\(profile.limits.text))"
                 if !profile.harnessCapabilities.isEmpty {
                     line += "  harness: \(profile.harnessCapabilities.joined(separator: ","))"
                 }
