@@ -9,7 +9,7 @@ struct CommandTests {
         let result = try sandbox.mission("init").expectSuccess()
         #expect(result.stdout.contains("Created the board in board/ on branch main"))
         for file in ["mission.yaml", "runtimes.yaml", "roles.yaml", "workflows.yaml", "schedule.yaml",
-                     "templates/ticket.yaml", "schemas/ticket.schema.json"] {
+                     "templates/ticket.yaml", "templates/prompt.md", "schemas/ticket.schema.json"] {
             #expect(FileManager.default.fileExists(atPath: "\(sandbox.path)/board/\(file)"), "missing board/\(file)")
         }
         #expect(try sandbox.git("status", "--porcelain").stdout == "")

@@ -148,6 +148,141 @@ workflows:
 {{text}}
 
 """####),
+        ("templates/prompt.md", ####"""
+{{!
+The prompt every agent session gets, whatever runtime serves it. Edit it here, in your board's
+templates/ folder. If it has a mistake, the watcher reports it (file:line:column) and uses the
+built-in template, so work never stops for it.
+
+  {{name}}              the value of name, as it is (a value is never read as a template)
+  {{#name}}…{{/name}}   shown when name is not empty; over a list, once per item, with
+                        {{.field}} (or {{#.field}}…{{/.field}}) naming the item's field
+  {{?name}}…{{/name}}   shown once when name is not empty (a list with items): for headings
+  {{! … !}}             a comment, left out (comments nest)
+A line holding only a section tag or a comment is left out whole; runs of blank lines become one.
+An unknown name is an error.
+
+Names:
+  id, title, kind, priority, description   the ticket
+  role, gate, profile                      who runs this session, where, on which runtime profile
+  central_contract, role_contract          from roles.yaml
+  acceptance                               list: .text
+  sessions                                 list, oldest first, only the newest few: .number .kind
+                                           (session, check, signoff) .gate .role .profile .by
+                                           .signal .verdict .root_cause (when it went wrong) .summary
+  sessions_left_out                        how many older sessions are not listed (empty if none)
+  findings                                 list: .text, from the latest verdict that was not a pass
+  notes                                    list, oldest first: .name .text .answer ("yes" for the
+                                           answer to the question the agent asked)
+  switched_from                            the profile earlier sessions ran on, when not this one
+  required_evidence                        the evidence the role must leave, e.g. "change, tests"
+  evidence.NAME                            "yes" when the role must leave NAME, e.g. evidence.tests
+  other_evidence                           list: .name, required evidence this template does not
+                                           describe with an evidence.NAME section
+  instructions                             how to finish, with this session's nonce; required,
+                                           once, outside every section
+!}}
+# {{id}}: {{title}}
+
+You are an AI coding agent serving the {{role}} role at the {{gate}} gate of this ticket.
+{{#central_contract}}
+
+{{central_contract}}
+{{/central_contract}}
+{{#role_contract}}
+
+## Your role: {{role}}
+
+{{role_contract}}
+{{/role_contract}}
+
+## The ticket
+
+- Id: {{id}}
+- Title: {{title}}
+- Kind: {{kind}}
+- Priority: {{priority}}
+{{#description}}
+
+{{description}}
+{{/description}}
+{{?acceptance}}
+
+## Acceptance criteria
+
+{{#acceptance}}
+- {{.text}}
+{{/acceptance}}
+{{/acceptance}}
+{{?sessions}}
+
+## What happened before (oldest first)
+
+{{#sessions_left_out}}
+{{sessions_left_out}} older sessions are not listed.
+{{/sessions_left_out}}
+{{#sessions}}
+{{.number}}. {{.gate}}: {{.kind}}{{#.role}} by the {{.role}}{{/.role}}{{#.by}} by {{.by}}{{/.by}}{{#.profile}} on {{.profile}}{{/.profile}}{{#.signal}}, signal {{.signal}}{{/.signal}}{{#.verdict}}, verdict {{.verdict}}{{/.verdict}}{{#.root_cause}}, ended with {{.root_cause}}{{/.root_cause}}{{#.summary}}. {{.summary}}{{/.summary}}
+{{/sessions}}
+{{/sessions}}
+{{#switched_from}}
+
+Earlier sessions ran on {{switched_from}}; you run on {{profile}}. Continue from the history above.
+{{/switched_from}}
+{{?findings}}
+
+## Review findings to address
+
+The last review returned the ticket with these findings. Fix each one, or say why it does not apply.
+
+{{#findings}}
+- {{.text}}
+{{/findings}}
+{{/findings}}
+{{?notes}}
+
+## Notes and answers from people (oldest first)
+{{#notes}}
+
+### {{.name}}{{#.answer}} (the answer to your question){{/.answer}}
+
+{{.text}}
+{{/notes}}
+{{/notes}}
+{{#required_evidence}}
+
+## Evidence you must leave
+
+Your role must leave: {{required_evidence}}. Say in your final summary where each piece is.
+
+{{#evidence.change}}
+- change: commit your work on this ticket's branch in your worktree; name the files you changed and why.
+{{/evidence.change}}
+{{#evidence.tests}}
+- tests: add or update automated tests that cover the change, run them, and give the exact command and its result. Never claim a test passed unless you ran it.
+{{/evidence.tests}}
+{{#evidence.verdict}}
+- verdict: pass, fail or return_for_fixes, judged against each acceptance criterion, with one finding per problem: where it is, what is wrong, what would fix it.
+{{/evidence.verdict}}
+{{#evidence.screenshots}}
+- screenshots: capture each changed screen or state (in a browser where there is a UI), save the images in your worktree, and list their paths.
+{{/evidence.screenshots}}
+{{#evidence.remaining_risk}}
+- remaining_risk: what could still go wrong: untested paths, assumptions, what a person should check before release. Say "none" only if you checked.
+{{/evidence.remaining_risk}}
+{{#evidence.plan}}
+- plan: the steps in order, each small enough for one session, and the follow-up tickets they need.
+{{/evidence.plan}}
+{{#other_evidence}}
+- {{.name}}: leave it where a reviewer can find it.
+{{/other_evidence}}
+{{/required_evidence}}
+
+## How to finish
+
+{{instructions}}
+
+"""####),
         ("templates/ticket.yaml", ####"""
 # yaml-language-server: $schema=../../schemas/ticket.schema.json
 # The spec: what you want. The watcher writes what is happening to status.yaml beside it.
@@ -326,6 +461,29 @@ description: |
             "boolean",
             "null"
           ]
+        },
+        "switched_from": {
+          "description": "The profile the ticket's previous session ran on, when this one runs on another (a runtime switch).",
+          "type": [
+            "string",
+            "number",
+            "boolean",
+            "null"
+          ]
+        },
+        "passed_over": {
+          "description": "Profiles of the role passed over for this session, and why.",
+          "type": [
+            "array",
+            "null"
+          ],
+          "items": {
+            "type": [
+              "string",
+              "number",
+              "boolean"
+            ]
+          }
         }
       },
       "required": [
@@ -1515,6 +1673,17 @@ description: |
         "null"
       ],
       "pattern": "^[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?$"
+    },
+    "rate_limits": {
+      "description": "Runtime profiles a session found rate limited, with when each limit resets; the watcher passes over them until then.",
+      "type": [
+        "object",
+        "null"
+      ],
+      "additionalProperties": {
+        "type": "string",
+        "pattern": "^[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?$"
+      }
     }
   },
   "required": [
