@@ -56,6 +56,7 @@ public final class Daemon {
         var lastTipRead = Date.distantPast
         var lastPass = Date.distantPast
         var lastSaid = Date.distantPast
+        var saidTemplateProblems: [String] = []
         var buffer = [UInt8](repeating: 0, count: 512)
         while !stop() {
             var poked = false
@@ -78,6 +79,10 @@ public final class Daemon {
                     for ended in report.sessions { Self.log(ended, to: logger) }
                     for skipped in report.skipped {
                         logger.warning("not now: \(skipped.why)", metadata: ["ticket": "\(skipped.action.ticket)"])
+                    }
+                    if reconciler.templateProblems != saidTemplateProblems {
+                        for problem in reconciler.templateProblems { logger.warning("\(problem)") }
+                        saidTemplateProblems = reconciler.templateProblems
                     }
                     // Our own commits are not news, unless the pass changed a ticket in a way that calls for
                     // another pass (a settled session to retry, an answer to dispatch): plan until nothing changes.

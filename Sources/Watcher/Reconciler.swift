@@ -181,6 +181,9 @@ public final class Reconciler {
     /// Why outcomes are waiting to be committed, if they are.
     public private(set) var waiting: [String] = []
 
+    /// What is wrong with the board's prompt template, as found by the last dispatch (the built-in one served).
+    public private(set) var templateProblems: [String] = []
+
     /// Checks every followed session once; records and forgets those that ended (or broke a limit). An outcome
     /// that cannot be committed yet waits and is tried again on the next call; `waiting` says why.
     public func collect(now: Date) throws -> [(ticket: String, session: String, terminal: TerminalState)] {
@@ -305,7 +308,7 @@ public final class Reconciler {
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
         let output = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
         let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
-        let nonce = session.nonce.isEmpty ? Self.nonce(in: prompt) ?? "" : session.nonce
+        let nonce = session.nonce.isEmpty ? PromptRenderer.nonce(in: prompt) ?? "" : session.nonce
         let harness = (try? Harnesses.named(session.harness ?? "script", command: session.command ?? [])) ?? ScriptHarness()
         let findings = SessionFindings.read(output: output, prompt: prompt, harness: harness, ticket: session.ticket,
                                             nonce: nonce, outcome: Self.outcome(of: end, seenByParent: seenByParent), now: now)
@@ -371,8 +374,9 @@ public final class Reconciler {
             throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
         }
 
-        let prompt = Prompt.render(spec, gate: gate, role: role, roles: snapshot.config.roles, nonce: nonce,
-                                   notes: notes(of: record, in: snapshot))
+        let prompt = renderPrompt(PromptContext(
+            spec: spec, gate: gate, role: role, roles: snapshot.config.roles, evidence: packets(of: record, in: snapshot),
+            notes: notes(of: record, in: snapshot), profile: name, nonce: nonce), snapshot: snapshot)
         let promptFile = "\(directory.path)/prompt.md"
         guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
             throw LaunchFailure(outcome: .launchFailed("cannot write the prompt file \(promptFile)"), started: info)
@@ -577,13 +581,32 @@ public final class Reconciler {
     }
 
     /// The ticket's notes (comments and answers), oldest first, for the prompt.
-    private func notes(of record: TicketRecord, in snapshot: BoardSnapshot) -> [(name: String, text: String)] {
+    private func notes(of record: TicketRecord, in snapshot: BoardSnapshot) -> [PromptContext.Note] {
         guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
         return record.notes.compactMap { name in
             guard let entry = try? store.repository.entry(at: "\(record.folder)/notes/\(name)", in: tree),
                   let bytes = try? store.repository.blob(entry.id) else { return nil }
-            return (name, String(decoding: bytes, as: UTF8.self))
+            let text = String(decoding: bytes, as: UTF8.self)
+            return PromptContext.Note(name: name, text: text, answersQuestion: text.hasPrefix(Self.answerPrefix))
         }
+    }
+
+    /// How `mission answer` starts its note.
+    static let answerPrefix = "Answer to the question"
+
+    /// The prompt from the board's own template (`templates/prompt.md` in the board folder), or the built-in one
+    /// when the board has none; a template with mistakes falls back to the built-in one and the mistakes are said.
+    private func renderPrompt(_ context: PromptContext, snapshot: BoardSnapshot) -> String {
+        let path = "\(store.location.directory)/\(PromptRenderer.templatePath)"
+        guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree,
+              let entry = try? store.repository.entry(at: path, in: tree),
+              let bytes = try? store.repository.blob(entry.id) else {
+            return PromptRenderer.render(context)
+        }
+        let (text, diagnostics) = PromptRenderer.render(template: String(decoding: bytes, as: UTF8.self), file: path,
+                                                        context: context)
+        templateProblems = diagnostics.map(\.description)
+        return text
     }
 
     /// The ticket's evidence packets that decode, oldest first (a packet that does not is reported by `check`).
@@ -638,28 +661,4 @@ public final class Reconciler {
         return String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
     }
 
-    /// The nonce a prompt gave, for sessions settled after a restart.
-    static func nonce(in prompt: String) -> String? {
-        guard let range = prompt.range(of: "this session's nonce, which is ") else { return nil }
-        return String(prompt[range.upperBound...].prefix { !$0.isWhitespace })
-    }
-}
-
-/// The prompt every session gets, rendered in one place for every runtime: the ticket, the role's contract,
-/// the acceptance criteria, and how to signal. (Templates and earlier evidence come with the runtimes issue.)
-enum Prompt {
-    static func render(_ spec: Ticket, gate: String, role: String, roles: RolesFile, nonce: String,
-                       notes: [(name: String, text: String)]) -> String {
-        var parts = ["# \(spec.id): \(spec.title)", "", "You serve the \(role) role at the \(gate) gate."]
-        if let contract = roles.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
-        if let contract = roles.roles[role]?.contract { parts += ["", contract.trimmingCharacters(in: .whitespacesAndNewlines)] }
-        if let description = spec.description { parts += ["", "## What is wanted", "", description.trimmingCharacters(in: .newlines)] }
-        if !spec.acceptance.isEmpty { parts += ["", "## Acceptance", ""] + spec.acceptance.map { "- \($0)" } }
-        if !notes.isEmpty {
-            parts += ["", "## Notes and answers from people (oldest first)"]
-            for note in notes { parts += ["", "### \(note.name)", "", note.text.trimmingCharacters(in: .newlines)] }
-        }
-        parts += ["", "## How to finish", "", Harvester.instructions(ticket: spec.id, nonce: nonce)]
-        return parts.joined(separator: "\n") + "\n"
-    }
 }

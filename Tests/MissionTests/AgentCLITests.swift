@@ -107,6 +107,32 @@ struct AgentCLITests {
         #expect(served.adapter?.passedOver?.first?.hasPrefix("claude: rate limited until") == true)
         #expect(served.adapter?.switchedFrom == "claude")
         #expect(try sandbox.read("board/tickets/\(id)/status.yaml").contains("status: done"))
+        // The next round continued in the same worktree, on the same branch.
+        #expect(served.adapter?.workdir == limited.adapter?.workdir)
+        #expect(served.change?.base == limited.change?.head)
+        #expect(try sandbox.git("show", "mission/\(id):notes.txt").expectSuccess().stdout == "edited by claude\nedited by codex\n")
+    }
+
+    @Test func aSwitchedTicketRunsItsNextRoundOnTheNewProfileWithTheHistory() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try sandbox.write("board/workflows.yaml",
+                          "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n      - {name: polish, role: coder}\n")
+        try sandbox.git("commit", "-q", "-am", "two rounds").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])
+        #expect(try Self.packet(sandbox, id, "0001-run.yaml").profile == "claude")
+
+        try sandbox.mission("switch", id, "--profile", "codex").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
+        let second = try Self.packet(sandbox, id, "0002-polish.yaml")
+        #expect(second.profile == "codex")
+        #expect(second.adapter?.switchedFrom == "claude")
+        #expect(second.adapter?.workdir == (try Self.packet(sandbox, id, "0001-run.yaml")).adapter?.workdir)
+        // The new runtime's prompt carries the first round forward.
+        let session = try #require(second.session)
+        let prompt = try sandbox.read(".git/mission/sessions/\(session)/prompt.md")
+        #expect(prompt.contains("run: session by the coder on claude, signal DONE"))
+        #expect(prompt.contains("Earlier sessions ran on claude; you run on codex."))
+        #expect(try sandbox.git("show", "mission/\(id):notes.txt").expectSuccess().stdout == "edited by claude\nedited by codex\n")
     }
 
     @Test func anAPIErrorReportedAsSuccessIsAFailureNotADone() throws {
