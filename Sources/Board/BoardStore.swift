@@ -101,15 +101,23 @@ public final class BoardStore {
             return try snapshot()  // a stray file in tickets/: the full load reports it
         }
         let source = TreeSource(repository: repository, root: newRoot)
+        // References depend only on specs and on which tickets exist: a change to status, evidence or notes
+        // (most of what the watcher commits) needs no checking again.
+        var respecified: Set<String> = []
         for change in changes {
             guard let id = change.new else {
                 result.remove(change.name)
+                respecified.insert(change.name)
                 continue
             }
             let folder = SourceEntry(name: change.name, path: location.ticketFolder(change.name), kind: .folder, id: id)
-            result.upsert(BoardLoader.loadTicket(folder: folder, archived: false, from: source, cache: cache))
+            let record = BoardLoader.loadTicket(folder: folder, archived: false, from: source, cache: cache)
+            if result.ticket(change.name).map({ $0.spec != record.spec || $0.locations != record.locations }) ?? true {
+                respecified.insert(change.name)
+            }
+            result.upsert(record)
         }
-        if !changes.isEmpty { result.revalidate(changed: Set(changes.map(\.name))) }
+        if !respecified.isEmpty { result.revalidate(changed: respecified) }
         return result
     }
 
