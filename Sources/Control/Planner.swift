@@ -200,9 +200,20 @@ public enum Planner {
                     actions.append(.block(ticket: record.id, reason: "role '\(role)' has no runtime profile"))
                     continue
                 }
+                // A profile without what the role needs (tools to change code) never serves it.
+                let needs = config.roles.roles[role]
+                let able = profiles.filter { name in
+                    config.runtimes.profiles[name].map { needs?.missingCapabilities(in: $0).isEmpty ?? true } ?? true
+                }
+                guard !able.isEmpty else {
+                    let wanted = (needs?.requiredCapabilities ?? []).map(\.rawValue).joined(separator: " and ")
+                    actions.append(.block(ticket: record.id, reason: "role '\(role)' needs \(wanted), and no profile that may "
+                                          + "serve it (\(profiles.joined(separator: ", "))) has them"))
+                    continue
+                }
                 guard running < limits.maxWorkers else { continue }
                 // The first profile in fallback order with room; none with room: wait for one.
-                guard let profile = profiles.first(where: {
+                guard let profile = able.first(where: {
                     limited[$0] == nil && perProfile[$0, default: 0] < limits.perProfile[$0, default: .max]
                 }) else {
                     continue

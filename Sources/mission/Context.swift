@@ -2,6 +2,7 @@ import ArgumentParser
 import Board
 import Foundation
 import Git
+import Runtime
 
 /// Options every board command shares.
 struct BoardOptions: ParsableArguments {
@@ -13,6 +14,17 @@ struct BoardOptions: ParsableArguments {
 
     @Option(help: "The board's folder (default: mission.dir from git config, else 'board').")
     var dir: String?
+}
+
+/// The host's allow-list options of the commands that start (or check) runtimes.
+struct HostOptions: ParsableArguments {
+    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable; adds to MISSION_ALLOW and the host file.")
+    var allow: [String] = []
+
+    /// The host's policy: these flags, MISSION_ALLOW, then the host file.
+    func policy(_ environment: [String: String]) throws -> HostPolicy {
+        try HostPolicy.load(extra: allow, environment: environment)
+    }
 }
 
 /// A failure the person can act on: printed as `error: …` and exit status 1.

@@ -100,6 +100,25 @@ struct PlanBoard {
         #expect(board.plan(maxWorkers: 5).isEmpty)
     }
 
+    @Test func aProfileWithoutToolsNeverServesARoleThatChangesCode() throws {
+        var board = PlanBoard()
+        board.add("MC-A")
+        board.add("MC-PINNED", profile: "api")
+        var snapshot = board.snapshot
+        var api = try YAMLDocument.parse(Array("harness: script\ncommand: [/usr/bin/api-call]\ncapabilities: []\n".utf8),
+                                         file: "api").decode(RuntimeProfile.self)
+        snapshot.config.runtimes.profiles["api"] = api
+        snapshot.config.roles.roles["coder"]?.profiles = ["api", "codex"]
+        let plan = Planner.plan(snapshot, live: [], now: PlanBoard.now, limits: PlanLimits(maxWorkers: 5))
+        #expect(plan.contains(.dispatch(ticket: "MC-A", gate: "implement", role: "coder", profile: "codex", attempt: 1)))
+        #expect(plan.contains { if case .block("MC-PINNED", let why) = $0 { why.contains("needs tools and write") } else { false } })
+        // Tools and write declared: it serves.
+        api.capabilities = [.tools, .write]
+        snapshot.config.runtimes.profiles["api"] = api
+        #expect(Planner.plan(snapshot, live: [], now: PlanBoard.now, limits: PlanLimits(maxWorkers: 5)).map(\.self).contains(
+            .dispatch(ticket: "MC-A", gate: "implement", role: "coder", profile: "api", attempt: 1)))
+    }
+
     @Test func aProfileAtItsLimitFallsBackToTheRolesNextProfileOrWaits() {
         var board = PlanBoard()
         board.add("MC-A", priority: .high)

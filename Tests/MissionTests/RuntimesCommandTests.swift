@@ -169,6 +169,7 @@ struct RuntimesCommandTests {
                 command: [\(agent.path)]
                 provider: openai
                 model: gpt-5
+                capabilities: []
               odd:
                 harness: scrpit
                 command: [\(agent.path)]

@@ -136,8 +136,8 @@ public struct RuntimeProfile: Sendable, Hashable, Codable {
     public var provider: String?
     /// Model.
     public var model: String?
-    /// What the runtime can do.
-    public var capabilities: [Capability]
+    /// What the runtime can do; nil when the profile does not say (it is then taken to do what its role asks).
+    public var capabilities: [Capability]?
     /// Environment variables passed through, by name; values are never recorded.
     public var env: [String]
     /// Session limits.
@@ -159,7 +159,7 @@ public struct RuntimeProfile: Sendable, Hashable, Codable {
         command = try c.decode([String].self, forKey: .command)
         provider = try c.decodeIfPresent(String.self, forKey: .provider)
         model = try c.decodeIfPresent(String.self, forKey: .model)
-        capabilities = try c.decodeIfPresent([Capability].self, forKey: .capabilities) ?? []
+        capabilities = try c.decodeIfPresent([Capability].self, forKey: .capabilities)
         env = try c.decodeIfPresent([String].self, forKey: .env) ?? []
         limits = try c.decodeIfPresent(SessionLimits.self, forKey: .limits)
         output = try c.decodeIfPresent(OutputFormat.self, forKey: .output)
@@ -182,6 +182,21 @@ public struct RuntimesFile: Sendable, Hashable, Codable {
 /// Whether a role may change code.
 public enum Permission: String, StrictEnum {
     case read, write
+}
+
+extension Role {
+    /// The capabilities a profile must have to serve this role: a role that changes code (permission `write`)
+    /// needs `tools` and `write`; a read role can work from the prompt alone.
+    public var requiredCapabilities: [Capability] {
+        permission == .write ? [.tools, .write] : []
+    }
+
+    /// What `profile` lacks of what this role needs; empty when it fits, or when the profile declares no
+    /// capabilities at all (then it is taken at its word). A direct-API profile declares `[]`: no tools.
+    public func missingCapabilities(in profile: RuntimeProfile) -> [Capability] {
+        guard let declared = profile.capabilities else { return [] }
+        return requiredCapabilities.filter { !declared.contains($0) }
+    }
 }
 
 /// A role: stable, whatever runtime serves it.

@@ -16,8 +16,7 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Run one pass and exit (the only mode until the daemon exists).")
     var once = false
 
-    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable; adds to MISSION_ALLOW and the host file.")
-    var allow: [String] = []
+    @OptionGroup var host: HostOptions
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -31,7 +30,7 @@ struct Reconcile: ParsableCommand {
             let context = try BoardContext.open(board)
             _ = try context.listing()  // fails clearly when there is no board
             let environment = ProcessInfo.processInfo.environment
-            let policy = try HostPolicy.load(extra: allow, environment: environment)
+            let policy = try host.policy(environment)
             let report = try Reconciler(store: context.store, policy: policy, environment: environment).runOnce()
             if json {
                 try Output.json(report.sessions.map {

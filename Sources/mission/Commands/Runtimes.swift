@@ -18,8 +18,7 @@ struct Runtimes: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable; adds to MISSION_ALLOW and the host file.")
-    var allow: [String] = []
+    @OptionGroup var host: HostOptions
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -29,7 +28,7 @@ struct Runtimes: ParsableCommand {
             let context = try BoardContext.open(board)
             let snapshot = try context.listing()
             let environment = ProcessInfo.processInfo.environment
-            let policy = try HostPolicy.load(extra: allow, environment: environment)
+            let policy = try host.policy(environment)
             let report = try RuntimesReport.make(snapshot, policy: policy, environment: environment)
             if json { try Output.json(report) } else { report.printText() }
             if report.problems.contains(where: { $0.severity == .error }) {
@@ -40,25 +39,13 @@ struct Runtimes: ParsableCommand {
     }
 }
 
-/// What a role asks of the profiles that serve it.
+/// Warnings for profiles that cannot serve a role (the planner passes over them).
 enum RoleNeeds {
-    /// The capabilities a profile must declare to serve `role`: a role that changes code (permission `write`)
-    /// needs `tools` and `write`; a read role can be served from the prompt alone, so it needs none. This is
-    /// where "a direct-API profile without tools is refused for a role that needs tools" is decided.
-    static func required(by role: Role) -> [Capability] {
-        role.permission == .write ? [.tools, .write] : []
-    }
-
-    /// What `profile` lacks of what `role` needs, in `required(by:)`'s order; empty when it fits.
-    static func missing(for role: Role, in profile: RuntimeProfile) -> [Capability] {
-        required(by: role).filter { !profile.capabilities.contains($0) }
-    }
-
     /// The warning for a profile that lacks what `role` needs; nil when it fits.
     static func warning(role name: String, _ role: Role, profile profileName: String, _ profile: RuntimeProfile) -> String? {
-        let lacking = missing(for: role, in: profile)
+        let lacking = role.missingCapabilities(in: profile)
         guard !lacking.isEmpty else { return nil }
-        let needs = required(by: role).map(\.rawValue).joined(separator: " and ")
+        let needs = role.requiredCapabilities.map(\.rawValue).joined(separator: " and ")
         let why = lacking.contains(.tools) ? "a profile without tools is refused for a role that needs tools"
                                            : "it cannot change code"
         return "role '\(name)' (permission \(role.permission.rawValue)) needs \(needs); profile '\(profileName)' lacks "
@@ -326,7 +313,7 @@ extension RuntimesReport {
             profiles.append(Profile(
                 name: name, harness: profile.harness, harnessKnown: harness != nil, command: profile.command,
                 invocation: invocation, provider: profile.provider, model: profile.model, output: profile.output?.rawValue, host: profile.host,
-                env: profile.env, capabilities: profile.capabilities.map(\.rawValue),
+                env: profile.env, capabilities: (profile.capabilities ?? []).map(\.rawValue),
                 harnessCapabilities: harness?.capabilities.names ?? [],
                 limits: Limits(wall: limits?.wall?.description, idle: limits?.idle?.description,
                                output: limits?.output?.description, concurrency: limits?.concurrency),

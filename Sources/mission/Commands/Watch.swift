@@ -19,8 +19,7 @@ struct Watch: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable.")
-    var allow: [String] = []
+    @OptionGroup var host: HostOptions
 
     @Option(help: "Plan at least this often, in seconds, even when nothing wakes the watcher.")
     var rescan: Double = 30
@@ -33,7 +32,7 @@ struct Watch: ParsableCommand {
             let context = try BoardContext.open(board)
             _ = try context.listing()
             let environment = ProcessInfo.processInfo.environment
-            let policy = try HostPolicy.load(extra: allow, environment: environment)
+            let policy = try host.policy(environment)
             // A resident process keeps its parsed tickets in memory: seeded once from the cache file that the
             // commands keep, never rewritten on every pass.
             let seeded = context.store.cacheFile.map(TicketCache.load(from:)) ?? TicketCache()
