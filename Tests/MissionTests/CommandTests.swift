@@ -23,6 +23,18 @@ struct CommandTests {
         #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "1\n")
     }
 
+    @Test func thePreCommitHookChecksWhatCommitDashACommits() throws {
+        let sandbox = try Sandbox()
+        try sandbox.mission("init").expectSuccess()
+        let runtimes = try sandbox.read("board/runtimes.yaml")
+        try sandbox.write("board/runtimes.yaml", runtimes.replacingOccurrences(of: "harness: codex", with: "harness: codx"))
+        // Nothing staged by hand: `git commit -a` stages into a temporary index that only the hook sees.
+        let refused = try sandbox.git("commit", "-q", "-am", "a typo in a harness")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("board/runtimes.yaml:"), "\(refused.stderr)")
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "1\n")
+    }
+
     @Test func initInAPlainFolderCreatesTheRepository() throws {
         let sandbox = try Sandbox(git: false)
         try sandbox.mission("init").expectSuccess()

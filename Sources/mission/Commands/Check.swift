@@ -37,7 +37,11 @@ struct Check: ParsableCommand {
             let source: any BoardSource
             let what: String
             if staged {
-                let tree = try repository.indexTree()
+                // In a hook, git names the index being committed (a temporary one for `git commit -a`).
+                let indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"].map { path in
+                    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+                }
+                let tree = try repository.indexTree(file: indexFile)
                 source = TreeSource(repository: repository, root: tree)
                 what = "the staged board"
                 if let head = try repository.referenceTarget("HEAD") {
