@@ -272,6 +272,7 @@ public final class Reconciler {
         var model: String?
         /// The resolved executable, and the ticket branch's head when the session started.
         var executable: String?
+        var version: String?
         var baseHead: String?
         var worktree: String?
         /// The profile of the ticket's previous session when it differs, and the role's profiles passed over.
@@ -403,6 +404,7 @@ public final class Reconciler {
                 throw LaunchError(message: "\(command) is not allowed on this host; allow it with "
                                   + "'mission reconcile --allow \(command)' or in \(HostPolicy.hostFile(environment))")
             }
+            info.version = version(of: executable, harness: profile.harness, path: variables["PATH"] ?? "")
             info.handle = try Launcher.launch(id: session, invocation: invocation, workingDirectory: workdir,
                                               environment: variables, directory: directory, now: now)
         } catch {
@@ -411,6 +413,19 @@ public final class Reconciler {
         }
         saveRecord()
         return info
+    }
+
+    /// Versions of the agent CLIs this watcher started, asked once per executable.
+    private var versions: [String: String?] = [:]
+
+    /// The version an agent CLI reports (`--version`), for the evidence. Not asked of `script` and `ssh`
+    /// profiles: an arbitrary program may not know the flag and would do its work instead.
+    private func version(of executable: String, harness name: String, path: String) -> String? {
+        guard !["script", "ssh"].contains(name), let harness = try? Harnesses.named(name) else { return nil }
+        if let known = versions[executable] { return known }
+        let found = Preflight.check(harness, command: executable, path: path, environment: environment).version
+        versions[executable] = found
+        return found
     }
 
     /// The role's profiles ahead of `chosen` in fallback order, each with why it did not serve.
@@ -525,7 +540,7 @@ public final class Reconciler {
                 profile: session.profile,
                 adapter: session.profile.map { _ in
                     AdapterRecord(contractVersion: Self.adapterContractVersion, harness: session.harness ?? "script",
-                                  executable: session.executable ?? session.argv.first,
+                                  executable: session.executable ?? session.argv.first, version: session.version,
                                   argv: Redactor.redact(argv: session.argv), provider: session.provider,
                                   model: conclusion.findings.model ?? session.model, workdir: session.worktree,
                                   runner: self.runner, cliSession: conclusion.findings.cliSession,

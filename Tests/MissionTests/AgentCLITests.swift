@@ -15,6 +15,7 @@ struct AgentCLITests {
         try sandbox.mission("init").expectSuccess()
         let bin = try sandbox.scratch("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(bin)/ssh", withDestinationPath: "\(fakes)/fake-ssh")
         for cli in ["claude", "codex"] {
             try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(cli)", withDestinationPath: "\(fakes)/fake-agent")
         }
@@ -52,7 +53,7 @@ struct AgentCLITests {
         var environment = ["PATH": "\(bin):/usr/bin:/bin", "FAKE_RECORDINGS": fakes, "FAKE_LIVE": "1", "FAKE_EDIT": "notes.txt"]
         for (cli, scenario) in scenarios { environment["FAKE_SCENARIO_\(cli)"] = scenario }
         try sandbox.mission("reconcile", "--once", "--allow", "\(bin)/claude", "--allow", "\(bin)/codex",
-                            environment: environment).expectSuccess()
+                            "--allow", "\(bin)/ssh", environment: environment).expectSuccess()
     }
 
     static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
@@ -69,6 +70,7 @@ struct AgentCLITests {
         let adapter = try #require(packet.adapter)
         #expect(adapter.harness == "claude-code")
         #expect(adapter.executable == "\(bin)/claude")
+        #expect(adapter.version == "2.0.37 (Claude Code)")
         #expect(adapter.argv.first == "claude" && adapter.argv.contains("stream-json"))
         #expect(adapter.cliSession == "5f3c1a2e-8d4b-4c7e-9a61-2b0e7d9f4c10")
         #expect(adapter.model == "claude-sonnet-4-5-20250929")
@@ -133,6 +135,31 @@ struct AgentCLITests {
         #expect(prompt.contains("run: session by the coder on claude, signal DONE"))
         #expect(prompt.contains("Earlier sessions ran on claude; you run on codex."))
         #expect(try sandbox.git("show", "mission/\(id):notes.txt").expectSuccess().stdout == "edited by claude\nedited by codex\n")
+    }
+
+    @Test(arguments: [("build-box", "done"), ("unreachable-box", "host_unreachable")])
+    func anSSHProfileRunsTheCLIOnItsHostOrSaysTheHostIsUnreachable(host: String, rootCause: String) throws {
+        let (sandbox, id, bin) = try Self.board()
+        try sandbox.write("board/runtimes.yaml", """
+            profiles:
+              remote:
+                harness: ssh
+                host: \(host)
+                command: [codex, exec, --json]
+                env: [FAKE_SCENARIO_codex, FAKE_RECORDINGS, FAKE_LIVE, FAKE_EDIT]
+                limits: {wall: 30s}
+            """)
+        try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [remote]\n    permission: write\n")
+        try sandbox.git("commit", "-q", "-am", "a remote profile").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
+        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(packet.adapter?.harness == "ssh")
+        #expect(packet.adapter?.argv.first == "ssh")
+        #expect(packet.terminal?.rootCause == rootCause)
+        if rootCause == "host_unreachable" {
+            #expect(packet.terminal?.safeRetry?.allowed == true)
+            #expect(packet.transcript?.tail?.contains("Could not resolve hostname") == true)
+        }
     }
 
     @Test func anAPIErrorReportedAsSuccessIsAFailureNotADone() throws {
