@@ -6,7 +6,7 @@ import Git
 /// models must bump `version`: an old file is then ignored and rebuilt, never misread.
 enum RecordCodec {
     static let magic: [UInt8] = Array("MCTC".utf8)
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     struct Damaged: Error {}
 
@@ -137,6 +137,7 @@ enum RecordCodec {
             w.string(pair.key)
             w.date(pair.value)
         }
+        w.optional(s.overdue) { $0.date($1) }
     }
 
     static func readStatus(_ r: inout BinaryReader) throws -> TicketStatus {
@@ -162,9 +163,10 @@ enum RecordCodec {
         let closed = try r.optional { try $0.date() }
         var rateLimits: [String: Date] = [:]
         for (key, value) in try r.array({ r in (try r.string(), try r.date()) }) { rateLimits[key] = value }
+        let overdue = try r.optional { try $0.date() }
         return TicketStatus(status: status, gate: gate, round: round, attempt: attempt, updated: updated, session: session,
                             question: question, blockedReason: blockedReason, failures: failures, nextAction: next,
-                            lastEvidence: lastEvidence, closed: closed, rateLimits: rateLimits)
+                            lastEvidence: lastEvidence, closed: closed, rateLimits: rateLimits, overdue: overdue)
     }
 
     // MARK: Diagnostics

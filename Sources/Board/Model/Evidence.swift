@@ -2,7 +2,7 @@ import Foundation
 
 /// What produced an evidence packet.
 public enum EvidenceKind: String, StrictEnum {
-    case session, check, signoff
+    case session, check, signoff, merge
 }
 
 /// The signal an agent reported at the end of a session.
@@ -306,6 +306,11 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
     public var transcript: TranscriptRef?
     /// A human sign-off.
     public var signoff: Signoff?
+    /// The evidence the agent reported for its role (`tests`, `screenshots`, `remaining_risk`, …): where each is
+    /// and what it says.
+    public var reported: [String: String]?
+    /// Tickets the watcher created from the follow-ups the agent proposed.
+    public var followUps: [String]?
 
     /// The keys of an evidence packet.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -314,7 +319,8 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
         case exitCode = "exit_code"
         case signal
         case harvested = "harvested_signal"
-        case summary, verdict, change, checks, artifacts, usage, terminal, transcript, signoff
+        case summary, verdict, change, checks, artifacts, usage, terminal, transcript, signoff, reported
+        case followUps = "follow_ups"
     }
 
     /// A packet; only what produced it, the ticket and the gate are required.
@@ -323,7 +329,10 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
                 durationSeconds: Double? = nil, exitCode: Int? = nil, signal: Int? = nil, harvested: SignalValue? = nil,
                 summary: String? = nil, verdict: Verdict? = nil, change: ChangeRecord? = nil, checks: [CheckResult]? = nil,
                 artifacts: [Artifact]? = nil, usage: Usage? = nil, terminal: TerminalState? = nil,
-                transcript: TranscriptRef? = nil, signoff: Signoff? = nil) {
+                transcript: TranscriptRef? = nil, signoff: Signoff? = nil, reported: [String: String]? = nil,
+                followUps: [String]? = nil) {
+        self.reported = reported
+        self.followUps = followUps
         self.kind = kind
         self.ticket = ticket
         self.gate = gate

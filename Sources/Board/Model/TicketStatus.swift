@@ -92,6 +92,8 @@ public struct TicketStatus: Sendable, Hashable, Codable {
     /// Runtime profiles a session of this ticket found rate limited, with when the limit resets. Not a failure:
     /// the planner passes over these profiles until then, across the board.
     public var rateLimits: [String: Date]
+    /// When the ticket's expected check-in was due, once it is overdue; cleared by the next change of status.
+    public var overdue: Date?
 
     /// The keys of `status.yaml`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -102,14 +104,16 @@ public struct TicketStatus: Sendable, Hashable, Codable {
         case lastEvidence = "last_evidence"
         case closed
         case rateLimits = "rate_limits"
+        case overdue
     }
 
     /// A status record.
     public init(status: StatusValue, gate: String? = nil, round: Int = 1, attempt: Int = 1, updated: Date? = nil,
                 session: SessionRef? = nil, question: String? = nil, blockedReason: String? = nil,
                 failures: [String: Int] = [:], nextAction: NextAction? = nil, lastEvidence: String? = nil,
-                closed: Date? = nil, rateLimits: [String: Date] = [:]) {
+                closed: Date? = nil, rateLimits: [String: Date] = [:], overdue: Date? = nil) {
         self.status = status
+        self.overdue = overdue
         self.rateLimits = rateLimits
         self.gate = gate
         self.round = round
@@ -140,5 +144,6 @@ public struct TicketStatus: Sendable, Hashable, Codable {
         lastEvidence = try c.decodeIfPresent(String.self, forKey: .lastEvidence)
         closed = try c.decodeIfPresent(Date.self, forKey: .closed)
         rateLimits = try c.decodeIfPresent([String: Date].self, forKey: .rateLimits) ?? [:]
+        overdue = try c.decodeIfPresent(Date.self, forKey: .overdue)
     }
 }

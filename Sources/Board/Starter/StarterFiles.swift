@@ -318,7 +318,8 @@ description: |
       "enum": [
         "session",
         "check",
-        "signoff"
+        "signoff",
+        "merge"
       ]
     },
     "ticket": {
@@ -953,6 +954,34 @@ description: |
         "decision"
       ],
       "additionalProperties": false
+    },
+    "reported": {
+      "description": "The evidence the agent reported for its role (tests, screenshots, remaining_risk, ...): where each is and what it says.",
+      "type": [
+        "object",
+        "null"
+      ],
+      "additionalProperties": {
+        "type": [
+          "string",
+          "number",
+          "boolean"
+        ]
+      }
+    },
+    "follow_ups": {
+      "description": "Tickets the watcher created from the follow-ups the agent proposed.",
+      "type": [
+        "array",
+        "null"
+      ],
+      "items": {
+        "type": [
+          "string",
+          "number",
+          "boolean"
+        ]
+      }
     }
   },
   "required": [
@@ -1684,6 +1713,14 @@ description: |
         "type": "string",
         "pattern": "^[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?$"
       }
+    },
+    "overdue": {
+      "description": "When the ticket's expected check-in was due, once it is overdue.",
+      "type": [
+        "string",
+        "null"
+      ],
+      "pattern": "^[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?$"
     }
   },
   "required": [
