@@ -87,4 +87,18 @@ public enum Gates {
         next.nextAction = NextAction(who: owner ?? "a person", what: "decide how \(gate) goes on: 'mission answer'")
         return next
     }
+
+    /// The terminal state of a check gate's run: passed, or failed with why (an exit status, a time limit). A failed
+    /// check is not a broken session: the gate returns the ticket with the output, and the round counts.
+    public static func checkTerminal(command: String, failure: String?) -> TerminalState {
+        guard let failure else {
+            return TerminalState(status: .ok, summary: "The check '\(command)' passed.", rootCause: "check_passed",
+                                 safeRetry: nil, stopCondition: "exit 0", humanInputRequired: false,
+                                 nextActions: ["The ticket moves to the next gate."])
+        }
+        return TerminalState(status: .warning, summary: "The check '\(command)' failed: \(failure).", rootCause: "check_failed",
+                             safeRetry: RetryDecision(allowed: false, reason: "the gate returns the ticket for fixes instead"),
+                             stopCondition: failure, humanInputRequired: false,
+                             nextActions: ["The gate's on_fail gate gets the output as findings."])
+    }
 }

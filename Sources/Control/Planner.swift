@@ -48,13 +48,15 @@ public enum Action: Sendable, Hashable {
     case flagOverdue(ticket: String, due: Date, who: String)
     /// A person answered the open question (a note after it): send the ticket back to its gate.
     case resume(ticket: String, gate: String?)
+    /// A sign-off packet arrived for the human gate the ticket waits at: check who signed, and move on.
+    case collectSignoff(ticket: String, gate: String, packet: String)
 
     /// The ticket the action concerns.
     public var ticket: String {
         switch self {
         case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
-             .flagOverdue(let ticket, _, _), .resume(let ticket, _):
+             .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _):
             ticket
         }
     }
@@ -112,7 +114,7 @@ public enum Planner {
             let status = record.status
             let session = liveByTicket[record.id]
 
-            if let due = overdue(spec, status, now: now), !record.isClosed {
+            if let due = overdue(spec, status, now: now), !record.isClosed, status?.overdue == nil {
                 actions.append(.flagOverdue(ticket: record.id, due: due, who: spec.owner ?? "the ticket's owner"))
             }
             switch spec.state {
@@ -162,7 +164,14 @@ public enum Planner {
                    latest >= Date(timeIntervalSince1970: asked.timeIntervalSince1970.rounded(.down)) {
                     actions.append(.resume(ticket: record.id, gate: status?.gate))
                 }
-            case .inReview?, .waiting?, .blocked?, .done?, .cancelled?:
+            case .waiting?:
+                // A person signs off by committing a packet for the gate after the last one the watcher wrote.
+                if let gate = status?.gate, let packet = record.evidence.first(where: { name in
+                    name.hasSuffix("-\(gate).yaml") && name > (status?.lastEvidence ?? "")
+                }) {
+                    actions.append(.collectSignoff(ticket: record.id, gate: gate, packet: packet))
+                }
+            case .inReview?, .blocked?, .done?, .cancelled?:
                 break  // a person acts, or it is finished
             }
         }

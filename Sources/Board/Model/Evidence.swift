@@ -86,6 +86,12 @@ public struct Verdict: Sendable, Hashable, Codable {
 
     /// The keys of the `verdict` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable { case decision, findings }
+
+    /// A verdict.
+    public init(decision: VerdictDecision, findings: [String]? = nil) {
+        self.decision = decision
+        self.findings = findings
+    }
 }
 
 /// The code change a session made on its ticket branch.
@@ -135,6 +141,14 @@ public struct CheckResult: Sendable, Hashable, Codable {
         case exitCode = "exit_code"
         case durationSeconds = "duration_seconds"
         case outputTail = "output_tail"
+    }
+
+    /// A check result.
+    public init(command: String, exitCode: Int? = nil, durationSeconds: Double? = nil, outputTail: String? = nil) {
+        self.command = command
+        self.exitCode = exitCode
+        self.durationSeconds = durationSeconds
+        self.outputTail = outputTail
     }
 }
 

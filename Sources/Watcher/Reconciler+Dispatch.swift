@@ -1,0 +1,284 @@
+import Board
+import Control
+import Foundation
+import Git
+import Runtime
+
+/// Starting work: claiming a ticket with a compare-and-swap commit, preparing its worktree and prompt, and
+/// launching its runtime (or its check).
+extension Reconciler {
+    /// A session this watcher started (or tried to), as saved in its folder for a watcher that re-attaches.
+    struct Started: Codable {
+        var ticket: String
+        var session: String
+        var gate: String
+        var role: String?
+        var profile: String?
+        var handle: SessionHandle?
+        var nonce: String
+        var argv: [String]
+        var started: Date
+        var limits: Runtime.SessionLimits
+        /// The profile's harness and command template, to read the output the way the CLI writes it.
+        var harness: String?
+        var command: [String]?
+        var provider: String?
+        var model: String?
+        /// The resolved executable, and the ticket branch's head when the session started.
+        var executable: String?
+        var version: String?
+        var baseHead: String?
+        var worktree: String?
+        /// The profile of the ticket's previous session when it differs, and the role's profiles passed over.
+        var switchedFrom: String?
+        var passedOver: [String]?
+        /// The command of a check gate, for a check the watcher runs itself.
+        var check: String?
+    }
+
+    /// Nothing was started: why, and what was saved about the attempt.
+    struct LaunchFailure: Error {
+        let outcome: ProcessOutcome
+        let started: Started
+    }
+
+    /// Claims the ticket for `session` with a compare-and-swap commit (queued or failed → running) before anything
+    /// starts. False when another writer got there first or the ticket is no longer ready.
+    func claim(_ ticket: String, gate: String, session: String, profile: String?, doing work: String, attempt: Int,
+               now: Date) throws -> Bool {
+        var claimed = true
+        try store.commit(
+            message: "\(ticket): claim \(gate) for \(work)",
+            trailers: [Trailer(key: "Mission-Ticket", value: ticket), Trailer(key: "Mission-Session", value: session),
+                       Trailer(key: "Mission-Gate", value: gate), Trailer(key: "Mission-Action", value: "claim")],
+            reusing: try currentBoard()
+        ) { listing in
+            let current = try self.store.parsing([ticket], in: listing)
+            guard let fresh = current.ticket(ticket), fresh.spec?.state == .ready,
+                  [nil, .queued, .failed].contains(fresh.status?.status) else {
+                claimed = false
+                return []
+            }
+            var status = fresh.status ?? TicketStatus(status: .queued)
+            status.status = .running
+            status.gate = gate
+            status.attempt = attempt
+            status.updated = Date()
+            status.overdue = nil
+            status.session = SessionRef(id: session, profile: profile, runner: self.runner, started: Date(),
+                                        leaseUntil: now.addingTimeInterval(self.leaseDuration))
+            status.nextAction = NextAction(who: "watcher", what: "\(work) at \(gate)")
+            return [.write(path: fresh.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+        }
+        return claimed
+    }
+
+    /// Claims the ticket, then launches its runtime. Nil when the claim was lost.
+    func dispatch(_ ticket: String, gate: String, role: String, profile name: String, attempt: Int,
+                  snapshot: BoardSnapshot, now: Date) throws -> Started? {
+        guard let profile = snapshot.config.runtimes.profiles[name], let record = snapshot.ticket(ticket),
+              let spec = record.spec else { return nil }
+        let session = Self.sessionID(now)
+        let nonce = Self.randomHex(12)
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session)")
+        guard try claim(ticket, gate: gate, session: session, profile: name, doing: "\(role) via \(name)",
+                        attempt: attempt, now: now) else { return nil }
+
+        var info = Started(ticket: ticket, session: session, gate: gate, role: role, profile: name, handle: nil,
+                           nonce: nonce, argv: [], started: now,
+                           limits: Runtime.SessionLimits(wall: profile.limits?.wall?.timeInterval,
+                                                         idle: profile.limits?.idle?.timeInterval,
+                                                         outputBytes: profile.limits?.output?.bytes),
+                           harness: profile.harness, command: profile.command, provider: profile.provider,
+                           model: profile.model)
+        info.switchedFrom = packets(of: record, in: snapshot).last?.profile.flatMap { $0 == name ? nil : $0 }
+        info.passedOver = passedOver(before: name, role: role, spec: spec, snapshot: snapshot, now: now)
+        try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let saveRecord = {
+            if let data = try? JSONEncoder().encode(info) {
+                _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
+            }
+        }
+        saveRecord()
+
+        // The ticket's worktree, on its own branch: where the agent works.
+        let workdir = worktrees.path(ticket)
+        do {
+            info.baseHead = try worktrees.prepare(ticket).hex
+            info.worktree = workdir
+        } catch {
+            throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
+        }
+
+        let prompt = renderPrompt(PromptContext(
+            spec: spec, gate: gate, role: role, roles: snapshot.config.roles, evidence: packets(of: record, in: snapshot),
+            notes: notes(of: record, in: snapshot), profile: name, nonce: nonce), snapshot: snapshot)
+        let promptFile = "\(directory.path)/prompt.md"
+        guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
+            throw LaunchFailure(outcome: .launchFailed("cannot write the prompt file \(promptFile)"), started: info)
+        }
+        let invocation: Invocation
+        do throws(HarnessError) {
+            let harness = try Harnesses.named(profile.harness, command: profile.command)
+            invocation = try harness.invocation(for: HarnessRequest(
+                harness: profile.harness, baseCommand: profile.command, promptFile: promptFile, model: profile.model,
+                environmentNames: profile.env, host: profile.host))
+        } catch {
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
+        }
+        info.argv = invocation.argv
+        let base = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/",
+                    "MISSION_PROMPT_FILE": promptFile, "MISSION_TICKET": ticket, "MISSION_SESSION": session,
+                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir]
+        let variables = invocation.environment(base: base, host: environment)
+        do throws(LaunchError) {
+            let command = invocation.argv.first ?? ""
+            let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "")
+            info.executable = executable
+            guard policy.permits(command: command, resolved: executable) else {
+                throw LaunchError(message: "\(command) is not allowed on this host; allow it with "
+                                  + "'mission reconcile --allow \(command)' or in \(HostPolicy.hostFile(environment))")
+            }
+            info.version = version(of: executable, harness: profile.harness, path: variables["PATH"] ?? "")
+            info.handle = try Launcher.launch(id: session, invocation: invocation, workingDirectory: workdir,
+                                              environment: variables, directory: directory, now: now)
+        } catch {
+            saveRecord()
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
+        }
+        saveRecord()
+        return info
+    }
+
+    /// The version an agent CLI reports (`--version`), for the evidence. Not asked of `script` and `ssh`
+    /// profiles: an arbitrary program may not know the flag and would do its work instead.
+    func version(of executable: String, harness name: String, path: String) -> String? {
+        guard !["script", "ssh"].contains(name), let harness = try? Harnesses.named(name) else { return nil }
+        if let known = versions[executable] { return known }
+        let found = Preflight.check(harness, command: executable, path: path, environment: environment).version
+        versions[executable] = found
+        return found
+    }
+
+    /// Claims the ticket, then runs a check gate's command in its worktree, within the gate's time limit (20 minutes
+    /// when it names none). The command is one program and its arguments, never a shell line, and the program must
+    /// be allowed on this host like any runtime's. Nil when the claim was lost.
+    func startCheck(_ ticket: String, gate: String, command: String, attempt: Int, snapshot: BoardSnapshot,
+                    now: Date) throws -> Started? {
+        guard let spec = snapshot.ticket(ticket)?.spec else { return nil }
+        let workflow = snapshot.config.workflows.workflows[spec.workflow ?? snapshot.config.settings.defaultWorkflow ?? "code"]
+        let timeout = workflow?.gates.first { $0.name == gate }?.timeout?.timeInterval ?? 20 * 60
+        let session = Self.sessionID(now)
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session)")
+        guard try claim(ticket, gate: gate, session: session, profile: nil, doing: "the check '\(command)'",
+                        attempt: attempt, now: now) else { return nil }
+        var info = Started(ticket: ticket, session: session, gate: gate, role: nil, profile: nil, handle: nil, nonce: "",
+                           argv: [], started: now, limits: Runtime.SessionLimits(wall: timeout), check: command)
+        try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        do {
+            info.baseHead = try worktrees.prepare(ticket).hex
+            info.worktree = worktrees.path(ticket)
+        } catch {
+            throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
+        }
+        do throws(LaunchError) {
+            info.argv = try Self.words(of: command)
+            let path = environment["PATH"] ?? "/usr/bin:/bin"
+            let executable = try Launcher.resolve(info.argv[0], path: path)
+            info.executable = executable
+            guard policy.permits(command: info.argv[0], resolved: executable) else {
+                throw LaunchError(message: "the check's program \(info.argv[0]) is not allowed on this host; allow it with "
+                                  + "'mission watch --allow \(info.argv[0])' or in \(HostPolicy.hostFile(environment))")
+            }
+            let variables = ["PATH": path, "HOME": environment["HOME"] ?? "/", "MISSION_TICKET": ticket,
+                             "MISSION_SESSION": session, "MISSION_WORKTREE": worktrees.path(ticket)]
+            info.handle = try Launcher.launch(id: session, argv: info.argv, workingDirectory: worktrees.path(ticket),
+                                              environment: variables, directory: directory, now: now)
+        } catch {
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
+        }
+        if let data = try? JSONEncoder().encode(info) {
+            _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
+        }
+        return info
+    }
+
+    /// The words of a check's command: split at spaces, with single and double quotes and backslashes as a shell
+    /// reads them, but nothing else of a shell. A command that needs one (pipes, redirections, variables, `&&`)
+    /// is refused: put it in a script in the repository and name the script.
+    static func words(of command: String) throws(LaunchError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for character in command {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                escaped = true
+                inWord = true
+            } else if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "'" || character == "\"" {
+                quote = character
+                inWord = true
+            } else if character.isWhitespace {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else if "|&;<>()$`*?[]{}~".contains(character) {
+                throw LaunchError(message: "the check '\(command)' needs a shell ('\(character)'); a check runs one program "
+                                  + "with its arguments: put the line in a script and name the script")
+            } else {
+                current.append(character)
+                inWord = true
+            }
+        }
+        guard quote == nil, !escaped else { throw LaunchError(message: "the check '\(command)' has an unclosed quote") }
+        if inWord { words.append(current) }
+        guard !words.isEmpty else { throw LaunchError(message: "the check has no command") }
+        return words
+    }
+
+    /// The role's profiles ahead of `chosen` in fallback order, each with why it did not serve.
+    func passedOver(before chosen: String, role: String, spec: Ticket, snapshot: BoardSnapshot,
+                    now: Date) -> [String]? {
+        guard spec.profile == nil, let profiles = snapshot.config.roles.roles[role]?.profiles,
+              let index = profiles.firstIndex(of: chosen), index > 0 else { return nil }
+        let limited = Planner.rateLimitedProfiles(snapshot, now: now)
+        return profiles[..<index].map { profile in
+            limited[profile].map { "\(profile): rate limited until \($0.formatted(.iso8601))" } ?? "\(profile): at capacity"
+        }
+    }
+
+    /// The ticket's notes (comments and answers), oldest first, for the prompt.
+    func notes(of record: TicketRecord, in snapshot: BoardSnapshot) -> [PromptContext.Note] {
+        guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
+        return record.notes.compactMap { name in
+            guard let entry = try? store.repository.entry(at: "\(record.folder)/notes/\(name)", in: tree),
+                  let bytes = try? store.repository.blob(entry.id) else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return PromptContext.Note(name: name, text: text, answersQuestion: text.hasPrefix(Self.answerPrefix))
+        }
+    }
+
+    /// How `mission answer` starts its note.
+    static let answerPrefix = "Answer to the question"
+
+    /// The prompt from the board's own template (`templates/prompt.md` in the board folder), or the built-in one
+    /// when the board has none; a template with mistakes falls back to the built-in one and the mistakes are said.
+    func renderPrompt(_ context: PromptContext, snapshot: BoardSnapshot) -> String {
+        let path = "\(store.location.directory)/\(PromptRenderer.templatePath)"
+        guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree,
+              let entry = try? store.repository.entry(at: path, in: tree),
+              let bytes = try? store.repository.blob(entry.id) else {
+            return PromptRenderer.render(context)
+        }
+        let (text, diagnostics) = PromptRenderer.render(template: String(decoding: bytes, as: UTF8.self), file: path,
+                                                        context: context)
+        templateProblems = diagnostics.map(\.description)
+        return text
+    }
+}

@@ -1,0 +1,327 @@
+import Board
+import Control
+import Foundation
+import Git
+import Runtime
+
+/// Ending work: reading what a session said, deciding where the ticket goes, and committing the outcome.
+extension Reconciler {
+    /// How a session ended: its terminal state and what its output said.
+    struct Conclusion {
+        var terminal: TerminalState
+        var findings: SessionFindings
+        /// What the round means for the workflow, when it ended in a way the workflow decides on (an agent's
+        /// DONE or REVIEW, a check's exit); nil for failures, which the retry policy handles.
+        var gateOutcome: GateOutcome?
+
+        /// A session that never ran.
+        init(_ outcome: ProcessOutcome, gate: String) {
+            let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
+            findings = SessionFindings(harvest: silence, outcome: outcome)
+            terminal = TerminalStates.decide(outcome, harvest: silence, gate: gate)
+        }
+
+        init(findings: SessionFindings, gate: String) {
+            self.findings = findings
+            terminal = TerminalStates.decide(findings.outcome, harvest: findings.harvest, gate: gate)
+            if ["done", "review"].contains(terminal.rootCause) { gateOutcome = .passed }
+        }
+
+        /// A check gate's run of `command` that ended with `outcome`, having printed `tail` last.
+        init(check command: String, outcome: ProcessOutcome, tail: [String], gate: String) {
+            let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
+            findings = SessionFindings(harvest: silence, outcome: outcome)
+            var failure: String?
+            switch outcome {
+            case .exited(0), .endedDuringRestart(0?):
+                gateOutcome = .passed
+            case .exited(let code), .endedDuringRestart(let code?):
+                failure = "it exited with status \(code)"
+            case .wallTimeLimit:
+                failure = "it ran past its time limit"
+            default:
+                terminal = TerminalStates.decide(outcome, harvest: silence, gate: gate)
+                return
+            }
+            if let failure { gateOutcome = .returned(findings: ["The check '\(command)' failed: \(failure)."] + tail) }
+            terminal = Gates.checkTerminal(command: command, failure: failure)
+        }
+    }
+
+    /// Reads a finished session's output through its harness and decides its terminal state.
+    func conclude(_ session: Started, end: SessionEnd, seenByParent: Bool, now: Date) -> Conclusion {
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
+        let output = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
+        let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
+        if let command = session.check {
+            let tail = output.split(separator: "\n").suffix(Self.checkFindingLines).map(String.init)
+            return Conclusion(check: command, outcome: Self.outcome(of: end, seenByParent: seenByParent), tail: tail,
+                              gate: session.gate)
+        }
+        let nonce = session.nonce.isEmpty ? PromptRenderer.nonce(in: prompt) ?? "" : session.nonce
+        let harness = (try? Harnesses.named(session.harness ?? "script", command: session.command ?? [])) ?? ScriptHarness()
+        let findings = SessionFindings.read(output: output, prompt: prompt, harness: harness, ticket: session.ticket,
+                                            nonce: nonce, outcome: Self.outcome(of: end, seenByParent: seenByParent), now: now)
+        return Conclusion(findings: findings, gate: session.gate)
+    }
+
+    /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
+    /// Everything that leaves the session folder is redacted first: transcript, tail, argv, the agent's words.
+    func record(_ session: Started, end: SessionEnd?, conclusion: Conclusion, now: Date) throws {
+        let unredacted = conclusion.terminal, raw = conclusion.findings.harvest
+        let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
+        // The agent's commits and what it left uncommitted, as the session's code change.
+        var change: Board.ChangeRecord?
+        if let base = session.baseHead.flatMap(ObjectID.init(hex:)) {
+            change = try worktrees.recordChange(session.ticket, since: base,
+                                                message: Redactor.redact(raw.summary ?? "\(session.ticket): \(session.gate) (\(session.session))"),
+                                                author: store.identity())
+        }
+        let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let transcript = Redactor.redact(output)
+        let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
+        let tail = transcript.split(separator: "\n", omittingEmptySubsequences: false).suffix(21)
+            .joined(separator: "\n").trimmingCharacters(in: .newlines)
+        var harvest = raw
+        harvest.summary = raw.summary.map(Redactor.redact)
+        var terminal = unredacted
+        terminal.summary = Redactor.redact(unredacted.summary)
+        var exitCode: Int?
+        var signal: Int?
+        if case .exited(let code)? = end { exitCode = Int(code) }
+        if case .signaled(let number)? = end { signal = Int(number) }
+        var closed = false
+        try store.commit(
+            message: "\(session.ticket): \(session.gate): \(terminal.rootCause ?? "ended") (\(harvest.signal.rawValue))",
+            trailers: [Trailer(key: "Mission-Ticket", value: session.ticket), Trailer(key: "Mission-Session", value: session.session),
+                       Trailer(key: "Mission-Gate", value: session.gate),
+                       Trailer(key: "Mission-Signal", value: harvest.signal.rawValue),
+                       Trailer(key: "Mission-Root-Cause", value: terminal.rootCause ?? "unknown")],
+            reusing: try currentBoard()
+        ) { listing in
+            let current = try self.store.parsing([session.ticket], in: listing)
+            guard let record = current.ticket(session.ticket), let spec = record.spec else { return [] }
+            var status = record.status ?? TicketStatus(status: .queued)
+            status.updated = now
+            status.session = nil
+            status.lastEvidence = Self.evidenceName(record.evidence.count + 1, gate: session.gate)
+            let workflow = current.config.workflows.workflows[spec.workflow ?? current.config.settings.defaultWorkflow ?? "code"]
+            if let outcome = conclusion.gateOutcome, let workflow {
+                let history = Self.returns(in: self.packets(of: record, in: current), gate: session.gate)
+                status = Gates.advance(status, workflow: workflow, gate: session.gate, outcome: outcome,
+                                       earlierFindings: history.previous, rounds: history.rounds, owner: spec.owner, now: now)
+                status.lastEvidence = Self.evidenceName(record.evidence.count + 1, gate: session.gate)
+                closed = status.status == .done
+            } else {
+                Self.settle(&status, session: session, conclusion: conclusion, owner: spec.owner, now: now)
+            }
+            status.overdue = nil
+            let packet = EvidencePacket(
+                kind: session.check == nil ? .session : .check, ticket: session.ticket, gate: session.gate,
+                session: session.session, role: session.role,
+                profile: session.profile,
+                adapter: session.profile.map { _ in
+                    AdapterRecord(contractVersion: Self.adapterContractVersion, harness: session.harness ?? "script",
+                                  executable: session.executable ?? session.argv.first, version: session.version,
+                                  argv: Redactor.redact(argv: session.argv), provider: session.provider,
+                                  model: conclusion.findings.model ?? session.model, workdir: session.worktree,
+                                  runner: self.runner, cliSession: conclusion.findings.cliSession,
+                                  switchedFrom: session.switchedFrom, passedOver: session.passedOver)
+                },
+                started: session.started, ended: now, durationSeconds: now.timeIntervalSince(session.started),
+                exitCode: exitCode, signal: signal, harvested: harvest.signal, summary: harvest.summary,
+                verdict: Self.verdict(of: conclusion), change: change,
+                checks: session.check.map { [CheckResult(command: $0, exitCode: exitCode,
+                                                         durationSeconds: now.timeIntervalSince(session.started),
+                                                         outputTail: tail.isEmpty ? nil : tail)] },
+                usage: conclusion.findings.usage, terminal: terminal, transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail))
+            return [
+                .write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader)),
+                .write(path: "\(record.folder)/evidence/\(status.lastEvidence!)", bytes: try YAMLWriting.encode(packet)),
+            ]
+        }
+        if closed { pruneWorktree(session.ticket) }
+    }
+
+    /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates
+    /// when asked for and never bloats the board branch.
+    func storeTranscript(_ bytes: [UInt8], ticket: String, session: String) throws -> ObjectID? {
+        let repository = store.repository
+        let reference = "refs/mission/transcripts"
+        let blob = try repository.writeBlob(bytes)
+        for _ in 0..<8 {
+            let parent = try repository.referenceTarget(reference)
+            let base = try parent.map { try repository.commit($0).tree }
+            let tree = try repository.updateTree(base, applying: [.write(path: "\(ticket)/\(session).log", blob: blob)])
+            let signature = try store.identity()
+            let commit = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
+                                                     committer: signature, message: "\(ticket): transcript of \(session)\n")
+            do {
+                try repository.updateReference(reference, to: commit, expecting: parent, logMessage: "mission: transcript")
+                return blob
+            } catch {
+                guard error.code == .referenceMoved else { throw error }  // lost a race: read again
+            }
+        }
+        return blob
+    }
+
+    func writeStatus(_ ticket: String, message: String, _ change: (inout TicketStatus, Ticket) -> Void) throws {
+        try store.commit(message: message, trailers: [Trailer(key: "Mission-Ticket", value: ticket)],
+                         reusing: try currentBoard()) { listing in
+            let current = try self.store.parsing([ticket], in: listing)
+            guard let record = current.ticket(ticket), let spec = record.spec else { return [] }
+            let before = record.status ?? TicketStatus(status: .queued)
+            var status = before
+            change(&status, spec)
+            if status == before { return [] }
+            // Any news but the flag itself answers an overdue check-in.
+            if status.overdue == before.overdue { status.overdue = nil }
+            status.updated = Date()
+            return [.write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+        }
+    }
+
+    /// Removes a closed ticket's worktree (its branch stays until merged). A failure only costs disk space; the
+    /// next close tries again.
+    func pruneWorktree(_ ticket: String) {
+        do {
+            try worktrees.prune(ticket)
+        } catch {
+            waiting.append("\(ticket): its worktree stays for now: \(error)")
+        }
+    }
+
+    /// Where a round that ended without a workflow decision leaves the ticket: a rate limit waits (not a failed
+    /// attempt), a question waits for a person, a failure follows the retry policy or blocks for a person.
+    static func settle(_ status: inout TicketStatus, session: Started, conclusion: Conclusion, owner: String?, now: Date) {
+        let terminal = conclusion.terminal
+        switch terminal.rootCause {
+        case "rate_limited":
+            if case .rateLimited(let reset) = conclusion.findings.outcome, let profile = session.profile {
+                // A reset already past still earns a short rest, so a stale reset time cannot make a loop.
+                status.rateLimits[profile] = max(reset ?? now.addingTimeInterval(unknownResetWait),
+                                                 now.addingTimeInterval(minimumRateLimitRest))
+            }
+            status.status = .queued
+            status.nextAction = NextAction(who: "watcher", what: "dispatch \(session.gate) on another profile or after the reset")
+        case "question":
+            status.status = .needsInput
+            status.question = conclusion.findings.harvest.summary.map(Redactor.redact)
+            status.nextAction = NextAction(who: owner ?? "a person", what: "answer with 'mission answer \(session.ticket)'")
+        default:
+            let cause = terminal.rootCause ?? "unknown"
+            // Keep only the current streak: the circuit breaker counts failures in a row with one cause.
+            status.failures = [cause: (status.failures[cause] ?? 0) + 1]
+            if terminal.safeRetry?.allowed == true {
+                status.status = .failed
+                status.nextAction = NextAction(who: "watcher", what: "retry \(session.gate) (\(cause))")
+            } else {
+                status.status = .blocked
+                status.blockedReason = Redactor.redact(terminal.summary)
+                status.nextAction = NextAction(who: owner ?? "a person", what: terminal.nextActions?.first ?? "look at the evidence")
+            }
+        }
+    }
+
+    /// The verdict a packet records: a check's pass or fail with its output as findings (so the next prompt
+    /// carries them), or what a reviewer said.
+    static func verdict(of conclusion: Conclusion) -> Verdict? {
+        switch conclusion.gateOutcome {
+        case .returned(let findings)?: Verdict(decision: .fail, findings: findings)
+        case .passed? where conclusion.terminal.rootCause == "check_passed": Verdict(decision: .pass)
+        default: nil
+        }
+    }
+
+    /// The earlier returns of a ticket, from its packets: the findings of the last return at `gate` (to stop a loop
+    /// that repeats itself) and one line per return at any gate, oldest first (for the summary at the round cap).
+    static func returns(in packets: [EvidencePacket], gate: String) -> (previous: [String]?, rounds: [String]) {
+        var previous: [String]?
+        var rounds: [String] = []
+        for packet in packets {
+            guard let verdict = packet.verdict, verdict.decision != .pass else {
+                if packet.signoff?.decision == .reject, packet.gate == gate { previous = [packet.signoff?.note ?? ""] }
+                if let signoff = packet.signoff, signoff.decision == .reject {
+                    rounds.append("\(packet.gate): rejected by \(signoff.by): \(signoff.note ?? "no note")")
+                }
+                continue
+            }
+            let findings = verdict.findings ?? []
+            if packet.gate == gate { previous = findings }
+            rounds.append("\(packet.gate): \(verdict.decision.rawValue): "
+                          + (findings.isEmpty ? "no findings" : findings.joined(separator: "; ")))
+        }
+        return (previous, rounds)
+    }
+
+    /// How many of a failed check's last output lines become findings.
+    static let checkFindingLines = 15
+
+    /// Takes a person's sign-off at a human gate: approved goes on to the next gate, rejected goes back with the
+    /// note as findings. A sign-off counts only from someone in the gate's approver group, and only when the
+    /// commit that added it was made by that person; anything else is recorded as not counting, and the ticket
+    /// goes on waiting.
+    func collectSignoff(_ ticket: String, gate: String, packet name: String, now: Date) throws {
+        let snapshot = try currentBoard()
+        guard let record = snapshot.ticket(ticket), let spec = record.spec,
+              let workflow = snapshot.config.workflows.workflows[spec.workflow ?? snapshot.config.settings.defaultWorkflow ?? "code"],
+              let group = workflow.gates.first(where: { $0.name == gate })?.human else { return }
+        let path = "\(record.folder)/evidence/\(name)"
+        let found = signoff(at: path, gate: gate, group: group, approvers: snapshot.config.settings.approvers[group] ?? [])
+        let message = switch found {
+        case .success(let signoff): "\(ticket): \(gate) \(signoff.decision == .approve ? "approved" : "rejected") by \(signoff.by)"
+        case .failure(let refusal): "\(ticket): the sign-off \(name) at \(gate) does not count: \(refusal.why)"
+        }
+        try store.commit(message: message, trailers: [Trailer(key: "Mission-Ticket", value: ticket),
+                                                      Trailer(key: "Mission-Gate", value: gate),
+                                                      Trailer(key: "Mission-Action", value: "signoff")],
+                         reusing: snapshot) { listing in
+            let current = try self.store.parsing([ticket], in: listing)
+            guard let record = current.ticket(ticket), var status = record.status, status.status == .waiting,
+                  status.gate == gate, record.evidence.contains(name) else { return [] }
+            switch found {
+            case .failure(let refusal):
+                status.updated = now
+                status.nextAction = NextAction(who: group, what: "sign off with 'mission approve \(ticket) --gate \(gate)' "
+                                               + "(\(name) does not count: \(refusal.why))")
+            case .success(let signoff):
+                let history = Self.returns(in: self.packets(of: record, in: current, excluding: name), gate: gate)
+                let outcome: GateOutcome = signoff.decision == .approve ? .passed : .returned(findings: [signoff.note ?? "rejected"])
+                status = Gates.advance(status, workflow: workflow, gate: gate, outcome: outcome,
+                                       earlierFindings: history.previous, rounds: history.rounds, owner: spec.owner, now: now)
+            }
+            status.lastEvidence = name
+            return [.write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader))]
+        }
+    }
+
+    /// Why a sign-off does not count, as a value.
+    struct SignoffRefusal: Error { let why: String }
+
+    /// The sign-off in the packet at `path`, if it counts for `gate`: a sign-off packet for that gate, by someone
+    /// in `approvers` (an entry matches the name or the email, in any case), added in a commit by that person.
+    func signoff(at path: String, gate: String, group: String, approvers: [String]) -> Result<Signoff, SignoffRefusal> {
+        let repository = store.repository
+        guard let tip = try? store.tip(), let tree = try? repository.commit(tip).tree,
+              let entry = try? repository.entry(at: path, in: tree), let bytes = try? repository.blob(entry.id),
+              let packet = try? YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self) else {
+            return .failure(SignoffRefusal(why: "it is not a readable evidence packet (see 'mission check')"))
+        }
+        guard packet.kind == .signoff, packet.gate == gate, let signoff = packet.signoff else {
+            return .failure(SignoffRefusal(why: "it is not a sign-off for \(gate)"))
+        }
+        let signer = signoff.by.lowercased()
+        guard approvers.contains(where: { entry in
+            let wanted = entry.lowercased()
+            return signer == wanted || signer.hasPrefix(wanted + " <") || signer.hasSuffix("<\(wanted)>")
+        }) else {
+            return .failure(SignoffRefusal(why: "\(signoff.by) is not in the approvers of \(group) (\(approvers.joined(separator: ", ")))"))
+        }
+        guard let added = (try? repository.log(from: tip, touching: [path]))?.last,
+              signer.contains("<\(added.author.email.lowercased())>") || signer == added.author.name.lowercased() else {
+            return .failure(SignoffRefusal(why: "the commit that added it was not made by \(signoff.by)"))
+        }
+        return .success(signoff)
+    }
+}

@@ -1,0 +1,174 @@
+import Board
+import Foundation
+import Testing
+
+/// Tickets walked through a workflow's gates by the real watcher: an agent gate, a check the watcher runs itself,
+/// and a person's sign-off; returns, the round cap, and sign-offs that do not count.
+@Suite(.serialized)
+struct GateFlowTests {
+    /// An agent that fixes what the check asks for once the findings reach its prompt.
+    static let agent = #"""
+        #!/bin/sh
+        if grep -q "fixed is missing" "$1"; then touch fixed; fi
+        echo "worked in $(pwd)"
+        printf '{"mission_signal": "DONE", "ticket": "%s", "nonce": "%s", "summary": "did the work"}\n' "$MISSION_TICKET" "$MISSION_NONCE"
+        """#
+
+    /// A check that passes when the agent left `fixed` in the worktree.
+    static let check = #"""
+        #!/bin/sh
+        if [ -f fixed ]; then echo "all good"; else echo "FAIL: fixed is missing"; exit 1; fi
+        """#
+
+    /// A board with an implement → test → release workflow and one ready ticket.
+    /// A check that always fails, the same way (`same`) or with new output every time.
+    static func failing(same: Bool) -> String {
+        same ? "#!/bin/sh\necho 'FAIL: still broken'\nexit 1\n" : "#!/bin/sh\necho \"FAIL: still broken at $(date +%s%N)\"\nexit 1\n"
+    }
+
+    static func board(maxRounds: Int = 3, check: String = Self.check) throws -> (Sandbox, id: String, allow: [String]) {
+        let sandbox = try Sandbox()
+        try sandbox.mission("init").expectSuccess()
+        let agent = try sandbox.script("gate-agent.sh", Self.agent)
+        let check = try sandbox.script("gate-check.sh", check)
+        try sandbox.write("board/runtimes.yaml", """
+            profiles:
+              fake:
+                harness: script
+                command: [\(agent), "{prompt_file}"]
+                limits: {wall: 30s}
+            """)
+        try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [fake]\n    permission: write\n")
+        try sandbox.write("board/workflows.yaml", """
+            workflows:
+              code:
+                max_rounds: \(maxRounds)
+                gates:
+                  - {name: implement, role: coder}
+                  - {name: test, check: \(check), on_fail: implement, timeout: 30s}
+                  - {name: release, human: release, on_fail: implement}
+            """)
+        try sandbox.git("commit", "-q", "-am", "gates").expectSuccess()
+        let created = try sandbox.mission("new", "Make it fixed", "--state", "ready", "--no-edit", "--json").expectSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+        return (sandbox, try #require(object?["id"]), ["--allow", agent, "--allow", check])
+    }
+
+    static func reconcile(_ sandbox: Sandbox, _ allow: [String], times: Int = 1) throws {
+        for _ in 0..<times { try sandbox.run(Sandbox.missionBinary, ["reconcile", "--once"] + allow).expectSuccess() }
+    }
+
+    static func status(_ sandbox: Sandbox, _ id: String) throws -> TicketStatus {
+        let path = "board/tickets/\(id)/status.yaml"
+        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(TicketStatus.self)
+    }
+
+    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
+        let path = "board/tickets/\(id)/evidence/\(name)"
+        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
+    }
+
+    /// Commits a sign-off packet as `mission approve` does, by the given author.
+    static func signOff(_ sandbox: Sandbox, _ id: String, number: Int, by: String, email: String, decision: String,
+                        note: String? = nil) throws {
+        let name = String(format: "%04d-release.yaml", number)
+        try sandbox.write("board/tickets/\(id)/evidence/\(name)", """
+            kind: signoff
+            ticket: \(id)
+            gate: release
+            signoff:
+              by: \(by) <\(email)>
+              decision: \(decision)
+            \(note.map { "  note: \($0)" } ?? "")
+            """)
+        try sandbox.run("/usr/bin/git", ["-c", "user.name=\(by)", "-c", "user.email=\(email)", "add", "board"]).expectSuccess()
+        var environment = Sandbox.environment
+        environment["GIT_AUTHOR_NAME"] = by
+        environment["GIT_AUTHOR_EMAIL"] = email
+        try sandbox.run("/usr/bin/git", ["commit", "-q", "--no-verify", "-m", "\(id): release \(decision)"],
+                        environment: environment).expectSuccess()
+    }
+
+    @Test func aFailingCheckReturnsTheTicketWithItsOutputAndTheFixPassesEveryGate() throws {
+        let (sandbox, id, allow) = try Self.board()
+        try Self.reconcile(sandbox, allow)                       // implement: DONE
+        #expect(try Self.status(sandbox, id).gate == "test")
+        try Self.reconcile(sandbox, allow)                       // test: the check fails
+        var status = try Self.status(sandbox, id)
+        #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
+        let failed = try Self.packet(sandbox, id, "0002-test.yaml")
+        #expect(failed.kind == .check)
+        #expect(failed.checks?.first?.exitCode == 1)
+        #expect(failed.verdict?.decision == .fail)
+        #expect(failed.verdict?.findings?.contains("FAIL: fixed is missing") == true)
+
+        try Self.reconcile(sandbox, allow)                       // implement again, with the findings: fixes it
+        try Self.reconcile(sandbox, allow)                       // test: passes
+        #expect(try Self.packet(sandbox, id, "0004-test.yaml").terminal?.rootCause == "check_passed")
+        try Self.reconcile(sandbox, allow)                       // release: waits for a person
+        status = try Self.status(sandbox, id)
+        #expect(status.status == .waiting && status.gate == "release")
+        #expect(status.nextAction?.who == "release")
+
+        try Self.signOff(sandbox, id, number: 5, by: "Test Person", email: "test@example.com", decision: "approve")
+        try Self.reconcile(sandbox, allow)
+        status = try Self.status(sandbox, id)
+        #expect(status.status == .done)
+        #expect(try sandbox.git("log", "-1", "--format=%s").stdout.contains("release approved by Test Person"))
+        #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
+    }
+
+    @Test func theRoundCapParksTheTicketForAPersonWithEveryRound() throws {
+        let (sandbox, id, allow) = try Self.board(maxRounds: 2, check: Self.failing(same: false))
+        try Self.reconcile(sandbox, allow, times: 4)             // implement, test fails, implement, test fails
+        let status = try Self.status(sandbox, id)
+        #expect(status.status == .needsInput)
+        let question = try #require(status.question)
+        #expect(question.contains("the cap is 2 round(s)"), "\(question)")
+        #expect(question.contains("test: fail"))
+        #expect(status.nextAction?.what.contains("mission answer") == true)
+        // Nothing more runs by itself.
+        try Self.reconcile(sandbox, allow)
+        #expect(try Self.status(sandbox, id).status == .needsInput)
+    }
+
+    @Test func theSameFindingsTwiceInARowStopTheLoopEarly() throws {
+        let (sandbox, id, allow) = try Self.board(maxRounds: 5, check: Self.failing(same: true))
+        try Self.reconcile(sandbox, allow, times: 4)             // implement, test fails, implement, test fails the same way
+        let status = try Self.status(sandbox, id)
+        #expect(status.status == .needsInput)
+        #expect(status.question?.contains("The same findings came back twice in a row at test") == true)
+    }
+
+    @Test func aSignOffByAnyoneElseDoesNotCountAndTheTicketKeepsWaiting() throws {
+        let (sandbox, id, allow) = try Self.board()
+        try sandbox.write("fixed", "")  // the check passes at once
+        try sandbox.git("add", "fixed").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "fixed already").expectSuccess()
+        try Self.reconcile(sandbox, allow, times: 3)             // implement, test, release: waiting
+        #expect(try Self.status(sandbox, id).status == .waiting)
+
+        // Not an approver.
+        try Self.signOff(sandbox, id, number: 3, by: "Mallory", email: "mallory@example.com", decision: "approve")
+        try Self.reconcile(sandbox, allow)
+        var status = try Self.status(sandbox, id)
+        #expect(status.status == .waiting)
+        #expect(status.nextAction?.what.contains("Mallory <mallory@example.com> is not in the approvers of release") == true)
+
+        // An approver's name in the packet, committed by someone else.
+        try Self.signOff(sandbox, id, number: 4, by: "Test Person", email: "test@example.com", decision: "approve")
+        try sandbox.git("commit", "-q", "--amend", "--no-edit", "--no-verify", "--author", "Mallory <mallory@example.com>")
+            .expectSuccess()
+        try Self.reconcile(sandbox, allow)
+        status = try Self.status(sandbox, id)
+        #expect(status.status == .waiting)
+        #expect(status.nextAction?.what.contains("was not made by Test Person") == true)
+
+        // A real rejection returns the ticket with the note.
+        try Self.signOff(sandbox, id, number: 5, by: "Test Person", email: "test@example.com", decision: "reject",
+                         note: "the button is the wrong colour")
+        try Self.reconcile(sandbox, allow)
+        status = try Self.status(sandbox, id)
+        #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
+    }
+}
