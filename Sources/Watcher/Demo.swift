@@ -13,7 +13,7 @@ public enum Demo {
         #!/bin/sh
         prompt="$1"
         title=$(head -n 1 "$prompt" | sed 's/^# [^:]*: //')
-        gate=$(sed -n 's/^You serve the .* role at the \(.*\) gate\.$/\1/p' "$prompt")
+        gate="$MISSION_GATE"
         signal() { printf '{"mission_signal": "%s", "ticket": "%s", "nonce": "%s", "summary": "%s"}\n' "$1" "$MISSION_TICKET" "$MISSION_NONCE" "$2"; }
         echo "demo agent on $MISSION_TICKET at the $gate gate"
         echo "reading the ticket..."

@@ -129,7 +129,7 @@ extension Reconciler {
         info.argv = invocation.argv
         let base = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/",
                     "MISSION_PROMPT_FILE": promptFile, "MISSION_TICKET": ticket, "MISSION_SESSION": session,
-                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir]
+                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir, "MISSION_GATE": gate, "MISSION_ROLE": role]
         let variables = invocation.environment(base: base, host: environment)
         do throws(LaunchError) {
             let command = invocation.argv.first ?? ""
