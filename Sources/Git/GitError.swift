@@ -4,7 +4,7 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String, Sendable {
             case notFound, exists, referenceMoved, locked, unbornBranch, ambiguous, invalid
-            case uncommittedChange, bareRepository, other
+            case uncommittedChange, mergeConflict, bareRepository, other
         }
 
         let value: Value
@@ -25,6 +25,8 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
         public static let invalid = Code(value: .invalid)
         /// A person's uncommitted work stands in the way.
         public static let uncommittedChange = Code(value: .uncommittedChange)
+        /// Two histories changed the same paths in ways a three-way merge cannot settle; a person must merge them.
+        public static let mergeConflict = Code(value: .mergeConflict)
         /// The operation needs a working tree and the repository is bare.
         public static let bareRepository = Code(value: .bareRepository)
         /// Any other failure.
