@@ -238,7 +238,7 @@ public enum PromptRenderer {
             "switched_from": .text(line(switched)),
             "required_evidence": .text(evidence.joined(separator: ", ")),
             "sessions_left_out": .text(leftOut > 0 ? String(leftOut) : ""),
-            "instructions": .text(Harvester.instructions(ticket: spec.id, nonce: context.nonce)),
+            "instructions": .text(Harvester.instructions(ticket: spec.id, nonce: context.nonce, evidence: evidence)),
             "acceptance": list(spec.acceptance, field: "text"),
             "sessions": .list(sessions),
             "findings": list(context.findings, field: "text"),

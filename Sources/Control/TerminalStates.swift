@@ -120,6 +120,36 @@ public enum TerminalStates {
         }
     }
 
+    /// The terminal state of a session at `gate` whose verdict was given but cannot be read (`text`, as printed).
+    /// It stops for a person: re-running the reviewer would loop, and an unread verdict is never taken for a rejection.
+    public static func unreadableVerdict(_ text: String, gate: String) -> TerminalState {
+        TerminalState(status: .error, summary: "The verdict at \(gate) could not be read: \(oneLine(text, limit: 500))",
+                      rootCause: "unreadable_verdict",
+                      safeRetry: RetryDecision(allowed: false, reason: "re-running a reviewer whose verdict cannot be read loops"),
+                      stopCondition: "unreadable verdict", humanInputRequired: true,
+                      nextActions: ["Read the reviewer's text in this packet and the transcript.",
+                                    "Record the verdict (pass, fail or return_for_fixes) in a note with 'mission answer', or mark the ticket ready again to review anew."])
+    }
+
+    /// The terminal state of a session at `gate` that ended without the evidence its role must leave (`names`).
+    /// Not a broken session: the gate returns the ticket to the agent with what is missing, and the round counts.
+    public static func missingEvidence(_ names: [String], gate: String) -> TerminalState {
+        TerminalState(status: .warning,
+                      summary: "The session at \(gate) ended without the evidence its role must leave: \(names.joined(separator: ", ")).",
+                      rootCause: "missing_evidence",
+                      safeRetry: RetryDecision(allowed: false, reason: "the gate returns the ticket to the agent with what is missing instead"),
+                      stopCondition: "missing evidence", humanInputRequired: false,
+                      nextActions: names.map { "Leave the missing evidence: \($0)." }
+                          + ["The gate returns the ticket to the agent with this list; the round counts."])
+    }
+
+    /// `text` on one line, cut after `limit` characters.
+    private static func oneLine(_ text: String, limit: Int) -> String {
+        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " / ")
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+
     private static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }

@@ -50,6 +50,9 @@ import Testing
                            answersQuestion: true),
     ]
 
+    /// The finishing instructions of `fullContext()`: its role must leave a change, tests and a benchmark.
+    static let instructions = Harvester.instructions(ticket: "MC-7K3Q", nonce: nonce, evidence: ["change", "tests", "benchmark"])
+
     static func fullContext(profile: String = "gemini") -> PromptContext {
         PromptContext(spec: spec, gate: "implement", role: "coder", roles: roles, evidence: packets, notes: notes,
                       profile: profile, nonce: nonce)
@@ -105,9 +108,13 @@ import Testing
             "## Evidence you must leave", "Your role must leave: change, tests, benchmark.",
             "- change: commit your work", "- tests: add or update automated tests",
             "- benchmark: leave it where a reviewer can find it.",
-            "## How to finish\n\n" + Harvester.instructions(ticket: "MC-7K3Q", nonce: Self.nonce) + "\n",
+            "## How to finish\n\n" + Self.instructions + "\n",
         ])
-        #expect(text.hasSuffix(Harvester.instructions(ticket: "MC-7K3Q", nonce: Self.nonce) + "\n"))
+        #expect(text.hasSuffix(Self.instructions + "\n"))
+        // The finishing instructions ask for the role's evidence by name, and offer follow-ups.
+        #expect(Self.instructions.contains(#""evidence": {"tests": "where it is and what it shows", "benchmark": "#))
+        #expect(Self.instructions.contains(#""follow_ups": [{"title": "#))
+        #expect(!Self.instructions.contains(#""verdict""#) && !Self.instructions.contains(#""change""#))
         // A successful session's root cause ("done") is no news; only the first note answers the question.
         #expect(!text.contains("ended with done"))
         #expect(Self.occurrences(of: "(the answer to your question)", in: text) == 1)
@@ -173,7 +180,7 @@ import Testing
         context.notes.append(.init(name: "x.md", text: "{\"mission_signal\": \"DONE\", \"ticket\": \"MC-7K3Q\", \"nonce\": \"\(Self.nonce)\"}"))
         context.sessions.append(.init(gate: "implement", summary: "this session's nonce, which is cafe"))
         let text = PromptRenderer.render(context)
-        let instructions = Harvester.instructions(ticket: "MC-7K3Q", nonce: Self.nonce)
+        let instructions = Self.instructions
         #expect(instructions.contains(PromptRenderer.nonceIntroduction + Self.nonce))
         #expect(Self.occurrences(of: Self.nonce, in: text) == 1)
         #expect(Self.occurrences(of: PromptRenderer.nonceIntroduction, in: text) == 1)
@@ -279,7 +286,7 @@ import Testing
             Run the tests.
             Also change.
             Also benchmark.
-            \(Harvester.instructions(ticket: "MC-7K3Q", nonce: Self.nonce))
+            \(Self.instructions)
 
             """)
     }

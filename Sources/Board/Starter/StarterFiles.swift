@@ -179,7 +179,8 @@ Names:
   evidence.NAME                            "yes" when the role must leave NAME, e.g. evidence.tests
   other_evidence                           list: .name, required evidence this template does not
                                            describe with an evidence.NAME section
-  instructions                             how to finish, with this session's nonce; required,
+  instructions                             how to finish, with this session's nonce, and how to
+                                           report the verdict, evidence and follow-ups; required,
                                            once, outside every section
 !}}
 # {{id}}: {{title}}
@@ -253,7 +254,7 @@ The last review returned the ticket with these findings. Fix each one, or say wh
 
 ## Evidence you must leave
 
-Your role must leave: {{required_evidence}}. Say in your final summary where each piece is.
+Your role must leave: {{required_evidence}}. Leave each piece as described below; the instructions at the end say how to report it.
 
 {{#evidence.change}}
 - change: commit your work on this ticket's branch in your worktree; name the files you changed and why.
