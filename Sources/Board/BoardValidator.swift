@@ -258,12 +258,22 @@ enum BoardValidator {
         }
 
         for (name, job) in config.schedule.jobs.sorted(by: { $0.key < $1.key }) {
-            if let problem = Cron.problem(in: job.cron) {
-                add(.schedule, [.key("jobs"), .key(name), .key("cron")], problem)
+            do {
+                _ = try CronSchedule(parsing: job.cron)
+            } catch {
+                // At the field that is wrong, not just at the value.
+                let path: [YAMLPath] = [.key("jobs"), .key(name), .key("cron")]
+                let location = config.documents[.schedule]?.location(of: path, offset: error.offset)
+                    ?? SourceLocation(file: BoardFile.schedule.rawValue, line: 1, column: 1)
+                problems.append(Diagnostic(error.message, at: location, hint: error.hint))
             }
             if let workflow = job.workflow, hasWorkflows, config.workflows.workflows[workflow] == nil {
                 add(.schedule, [.key("jobs"), .key(name), .key("workflow")], "unknown workflow '\(workflow)'",
                     hint: suggestion(workflow, among: config.workflows.workflows.keys))
+            }
+            if job.workflow == nil, hasWorkflows, config.workflows.workflows[ScheduledJob.defaultWorkflow] == nil {
+                add(.schedule, [.key("jobs"), .key(name)],
+                    "job '\(name)' names no workflow and workflows.yaml has no '\(ScheduledJob.defaultWorkflow)' workflow")
             }
             if let role = job.assignee, hasRoles, config.roles.roles[role] == nil {
                 add(.schedule, [.key("jobs"), .key(name), .key("assignee")], "unknown role '\(role)'",
@@ -271,36 +281,5 @@ enum BoardValidator {
             }
         }
         return problems
-    }
-}
-
-/// Cron expressions: five fields, minute hour day-of-month month day-of-week.
-public enum Cron {
-    private static let ranges = [(0, 59, "minute"), (0, 23, "hour"), (1, 31, "day of month"), (1, 12, "month"), (0, 7, "day of week")]
-
-    /// What is wrong with `expression`, or nil when it is a valid five-field cron expression.
-    public static func problem(in expression: String) -> String? {
-        let fields = expression.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count == 5 else {
-            return "cron must have five fields (minute hour day-of-month month day-of-week), found \(fields.count)"
-        }
-        for (field, (low, high, name)) in zip(fields, ranges) {
-            for part in field.split(separator: ",", omittingEmptySubsequences: false) {
-                let pieces = part.split(separator: "/", omittingEmptySubsequences: false)
-                guard (1...2).contains(pieces.count) else { return "bad \(name) field '\(field)'" }
-                if pieces.count == 2, Int(pieces[1]).map({ $0 < 1 }) ?? true { return "bad step in \(name) field '\(field)'" }
-                if pieces[0] == "*" { continue }
-                let bounds = pieces[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-                guard (1...2).contains(bounds.count), bounds.allSatisfy({ $0 != nil }) else {
-                    return "bad \(name) field '\(field)'"
-                }
-                let values = bounds.compactMap { $0 }
-                guard values.allSatisfy({ (low...high).contains($0) }) else {
-                    return "\(name) must be between \(low) and \(high) in '\(field)'"
-                }
-                if values.count == 2, values[0] > values[1] { return "bad range in \(name) field '\(field)'" }
-            }
-        }
-        return nil
     }
 }

@@ -27,17 +27,4 @@ import Testing
     func badSizes(text: String) {
         #expect(ByteSize(text) == nil)
     }
-
-    @Test(arguments: ["0 3 * * *", "*/15 * * * 1-5", "0 0 1 1 0", "5,10 2-4 * 12 7"])
-    func validCron(_ expression: String) {
-        #expect(Cron.problem(in: expression) == nil)
-    }
-
-    @Test(arguments: [("0 3 * *", "five fields"), ("60 * * * *", "minute must be between 0 and 59"),
-                      ("* 24 * * *", "hour must be between"), ("* * 0 * *", "day of month must be between"),
-                      ("*/0 * * * *", "bad step"), ("5-1 * * * *", "bad range"), ("a * * * *", "bad minute field")])
-    func invalidCron(_ expression: String, message: String) throws {
-        let problem = try #require(Cron.problem(in: expression))
-        #expect(problem.contains(message), "\(problem)")
-    }
 }

@@ -309,12 +309,19 @@ public struct WorkflowsFile: Sendable, Hashable, Codable {
 
 /// What a scheduled job does about runs missed while the watcher was down.
 public enum MissedRunPolicy: String, StrictEnum {
-    case runOnce = "run_once", skip
+    /// Run once when the watcher is back, however many runs were missed (the default).
+    case runOnce = "run_once"
+    /// Run nothing for the missed times; the next on-time run goes ahead as usual.
+    case skip
 }
 
 /// A scheduled job: creates a ticket at its times, visibly.
 public struct ScheduledJob: Sendable, Hashable, Codable {
-    /// Cron syntax: minute hour day-of-month month day-of-week.
+    /// The workflow of a job that names none.
+    public static let defaultWorkflow = "task"
+
+    /// Cron syntax, in UTC: minute hour day-of-month month day-of-week, or a macro such as `@daily`
+    /// (see `CronSchedule`).
     public var cron: String
     /// Title of the ticket each run creates.
     public var title: String
@@ -326,13 +333,28 @@ public struct ScheduledJob: Sendable, Hashable, Codable {
     public var labels: [String]?
     /// Description of that ticket.
     public var description: String?
-    /// What to do about runs missed while the watcher was down.
+    /// What to do about runs missed while the watcher was down; `run_once` when absent.
     public var missed: MissedRunPolicy?
 
     /// The keys of a job.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case cron, title, workflow, assignee, labels, description, missed
     }
+
+    /// A job that runs at `cron` and creates tickets titled `title`.
+    public init(cron: String, title: String, workflow: String? = nil, assignee: String? = nil, labels: [String]? = nil,
+                description: String? = nil, missed: MissedRunPolicy? = nil) {
+        self.cron = cron
+        self.title = title
+        self.workflow = workflow
+        self.assignee = assignee
+        self.labels = labels
+        self.description = description
+        self.missed = missed
+    }
+
+    /// The policy for missed runs: `missed`, or `run_once` when the job does not say.
+    public var missedRunPolicy: MissedRunPolicy { missed ?? .runOnce }
 }
 
 /// Scheduled jobs, `schedule.yaml`.

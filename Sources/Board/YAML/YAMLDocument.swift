@@ -101,6 +101,32 @@ public struct YAMLDocument: @unchecked Sendable {
         return location
     }
 
+    /// Where the `offset`-th Unicode scalar (0-based) of the string at `path` is written, for pointing inside a
+    /// value such as one field of a cron expression. Counts past the opening quote of a quoted value, and past
+    /// `''` in single quotes and `\"`, `\\` in double quotes; other escapes are taken to be absent. A value over
+    /// several lines, a block scalar, or a path that is not a string is located at its start.
+    public func location(of path: [YAMLPath], offset: Int) -> SourceLocation {
+        var location = self.location(of: path)
+        guard offset >= 0, var node = root else { return location }
+        for step in path {
+            guard let (_, child) = YAMLDocument.child(of: node, at: step) else { return location }
+            node = child
+        }
+        guard case .scalar(let scalar) = node, !scalar.string.contains(where: \.isNewline) else { return location }
+        let before = scalar.string.unicodeScalars.prefix(offset)
+        switch scalar.style {
+        case .plain, .any:
+            location.column += before.count
+        case .singleQuoted:
+            location.column += 1 + before.count + before.filter { $0 == "'" }.count
+        case .doubleQuoted:
+            location.column += 1 + before.count + before.filter { $0 == "\"" || $0 == "\\" }.count
+        case .literal, .folded:
+            break
+        }
+        return location
+    }
+
     /// Where the key of the last `.key` step of `path` is written, for editing that line in place;
     /// nil when the path up to that step does not exist in the file.
     public func keyLocation(of path: [YAMLPath]) -> SourceLocation? {
