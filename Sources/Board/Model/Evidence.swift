@@ -272,6 +272,13 @@ public struct Signoff: Sendable, Hashable, Codable {
 
     /// The keys of the `signoff` mapping.
     public enum CodingKeys: String, CodingKey, CaseIterable { case by, decision, note }
+
+    /// A sign-off; `by` is "Name <email>".
+    public init(by: String, decision: SignoffDecision, note: String? = nil) {
+        self.by = by
+        self.decision = decision
+        self.note = note
+    }
 }
 
 /// One evidence packet: a runtime session, an acceptance check or a human sign-off. Append-only.
