@@ -10,7 +10,8 @@ struct Mission: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, New.self, List.self, Show.self, Check.self, Log.self, Edit.self,
-            Ready.self, Hold.self, Cancel.self, Switch.self, Note.self, Answer.self, Archive.self, Reconcile.self, Watch.self,
+            Ready.self, Hold.self, Cancel.self, Switch.self, Note.self, Answer.self, Approve.self, Reject.self, Merge.self,
+            Archive.self, Reconcile.self, Watch.self,
             Runtimes.self, Demo.self,
         ]
     )
