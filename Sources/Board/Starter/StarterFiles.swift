@@ -124,6 +124,7 @@ workflows:
       - {name: review, role: qa, on_fail: implement}
       - {name: test, check: "make test", on_fail: implement, timeout: 20m}
       - {name: validate, role: validator, on_fail: implement}
+      - {name: release, human: release, on_fail: implement}
   ui:
     max_rounds: 3
     gates:
