@@ -99,9 +99,10 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         (["@hourly"], "0 * * * *"),
     ]
 
-    /// The normalized five-field expression: numbers only, Sunday as 0, consecutive values as ranges, a full
-    /// field as `*` and an even step from the start as `*/n`. Macros are shown expanded. Parsing it gives an
-    /// equal schedule.
+    /// The normalized five-field expression: numbers only, Sunday as 0, three or more consecutive values as a
+    /// range, a full field as `*` and an even step from the start as `*/n`. The day fields keep the difference
+    /// between `*` and a written range such as `1-31`, which matters for the day rule. Macros are shown
+    /// expanded. Parsing it gives an equal schedule.
     public var description: String {
         [
             Field.minute.describe(minutes, restricted: true),
