@@ -6,9 +6,11 @@ public enum GateOutcome: Sendable, Hashable {
     /// The gate is satisfied: an agent's DONE with the role's evidence (and a `pass` verdict where one is asked),
     /// a check that exited 0, an approval.
     case passed
-    /// The gate sends the ticket back: a verdict of `fail` or `return_for_fixes`, a failing check, a rejection, or a
-    /// DONE without the evidence the role must leave. The findings go into the next prompt.
+    /// The gate sends the ticket back: a verdict of `fail` or `return_for_fixes`, a failing check, a rejection.
+    /// The findings go into the next prompt at the gate's `on_fail`.
     case returned(findings: [String])
+    /// The agent said DONE without the evidence its role must leave: the same gate runs again, told what is missing.
+    case incomplete(findings: [String])
 }
 
 /// The workflow's state machine: where a ticket goes after a round at a gate. Pure.
@@ -54,8 +56,8 @@ public enum Gates {
             next.gate = following.name
             next.nextAction = NextAction(who: "watcher", what: "start \(following.name)")
             return next
-        case .returned(let findings):
-            let target = gate.onFail ?? gate.name
+        case .returned(let findings), .incomplete(let findings):
+            let target = if case .incomplete = outcome { gate.name } else { gate.onFail ?? gate.name }
             let cap = gate.maxRounds ?? workflow.maxRounds
             let said = findings.isEmpty ? "no findings given" : findings.joined(separator: "; ")
             let history = (rounds + ["round \(status.round) at \(gate.name): returned: \(said)"])

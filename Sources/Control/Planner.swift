@@ -248,7 +248,7 @@ public enum Planner {
     }
 
     /// When a note was written, from its name (`20261122T101500Z-author.md`).
-    static func noteDate(_ name: String) -> Date? {
+    public static func noteDate(_ name: String) -> Date? {
         let digits = Array(name.prefix(16))
         guard digits.count == 16, digits[8] == "T", digits[15] == "Z" else { return nil }
         let number = { (range: Range<Int>) in Int(String(digits[range])) }

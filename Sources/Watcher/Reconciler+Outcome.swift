@@ -27,6 +27,36 @@ extension Reconciler {
             if ["done", "review"].contains(terminal.rootCause) { gateOutcome = .passed }
         }
 
+        /// Holds an agent's DONE to its role: a role that gives verdicts must give a readable one (`pass` goes on,
+        /// `fail` and `return_for_fixes` go back with the findings; an unreadable or missing verdict stops for a
+        /// person, never read as a rejection), and the role's evidence must all be there, or the gate gets the
+        /// ticket back with the list of what is missing.
+        mutating func judge(required: [String], changed: Bool, gate: String) {
+            guard gateOutcome == .passed else { return }
+            let harvest = findings.harvest
+            if required.contains("verdict") {
+                switch harvest.verdict {
+                case .valid(let verdict)? where verdict.decision != .pass:
+                    gateOutcome = .returned(findings: verdict.findings ?? ["the reviewer gave no findings"])
+                    return
+                case .valid?:
+                    break
+                case .unreadable(let text)?:
+                    terminal = TerminalStates.unreadableVerdict(text, gate: gate)
+                    gateOutcome = nil
+                    return
+                case nil:
+                    terminal = TerminalStates.unreadableVerdict("no verdict was given (\(harvest.summary ?? "no summary"))", gate: gate)
+                    gateOutcome = nil
+                    return
+                }
+            }
+            let missing = harvest.missingEvidence(required: required, change: changed)
+            guard !missing.isEmpty else { return }
+            terminal = TerminalStates.missingEvidence(missing, gate: gate)
+            gateOutcome = .incomplete(findings: missing.map { "Missing evidence: \($0). Leave it and report it in the sentinel's \"evidence\"." })
+        }
+
         /// A check gate's run of `command` that ended with `outcome`, having printed `tail` last.
         init(check command: String, outcome: ProcessOutcome, tail: [String], gate: String) {
             let silence = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
@@ -67,8 +97,9 @@ extension Reconciler {
 
     /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
     /// Everything that leaves the session folder is redacted first: transcript, tail, argv, the agent's words.
-    func record(_ session: Started, end: SessionEnd?, conclusion: Conclusion, now: Date) throws {
-        let unredacted = conclusion.terminal, raw = conclusion.findings.harvest
+    func record(_ session: Started, end: SessionEnd?, conclusion judged: Conclusion, now: Date) throws {
+        var conclusion = judged
+        let raw = conclusion.findings.harvest
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
         // The agent's commits and what it left uncommitted, as the session's code change.
         var change: Board.ChangeRecord?
@@ -77,6 +108,11 @@ extension Reconciler {
                                                 message: Redactor.redact(raw.summary ?? "\(session.ticket): \(session.gate) (\(session.session))"),
                                                 author: store.identity())
         }
+        // An agent's DONE passes its gate only with its role's evidence, and a reviewer's only with a readable verdict.
+        if session.check == nil, let role = session.role, let needs = try currentBoard().config.roles.roles[role] {
+            conclusion.judge(required: needs.evidence, changed: !(change?.files ?? []).isEmpty, gate: session.gate)
+        }
+        let unredacted = conclusion.terminal
         let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let transcript = Redactor.redact(output)
         let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
@@ -116,6 +152,15 @@ extension Reconciler {
                 Self.settle(&status, session: session, conclusion: conclusion, owner: spec.owner, now: now)
             }
             status.overdue = nil
+            // Notes that came in after this session started reached no agent; once the ticket closes none will.
+            var terminal = terminal
+            let late = record.notes.filter { Planner.noteDate($0).map { $0 >= session.started.addingTimeInterval(-1) } ?? false }
+            if status.status == .done, !late.isEmpty {
+                let what = "read the notes no agent saw: \(late.joined(separator: ", ")) (they came after the last session started)"
+                terminal.nextActions = (terminal.nextActions ?? []) + [what]
+                status.nextAction = NextAction(who: spec.owner ?? "a person", what: what)
+            }
+            let (followUps, followUpFiles) = try self.followUps(harvest.followUps, of: session.ticket, in: current, now: now)
             let packet = EvidencePacket(
                 kind: session.check == nil ? .session : .check, ticket: session.ticket, gate: session.gate,
                 session: session.session, role: session.role,
@@ -134,11 +179,14 @@ extension Reconciler {
                 checks: session.check.map { [CheckResult(command: $0, exitCode: exitCode,
                                                          durationSeconds: now.timeIntervalSince(session.started),
                                                          outputTail: tail.isEmpty ? nil : tail)] },
-                usage: conclusion.findings.usage, terminal: terminal, transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail))
+                usage: conclusion.findings.usage, terminal: terminal,
+                transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail),
+                reported: harvest.reported.isEmpty ? nil : harvest.reported.mapValues(Redactor.redact),
+                followUps: followUps.isEmpty ? nil : followUps)
             return [
                 .write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader)),
                 .write(path: "\(record.folder)/evidence/\(status.lastEvidence!)", bytes: try YAMLWriting.encode(packet)),
-            ]
+            ] + followUpFiles
         }
         if closed { pruneWorktree(session.ticket) }
     }
@@ -227,10 +275,16 @@ extension Reconciler {
     /// The verdict a packet records: a check's pass or fail with its output as findings (so the next prompt
     /// carries them), or what a reviewer said.
     static func verdict(of conclusion: Conclusion) -> Verdict? {
+        let said = conclusion.findings.harvest.verdict?.verdict
         switch conclusion.gateOutcome {
-        case .returned(let findings)?: Verdict(decision: .fail, findings: findings)
-        case .passed? where conclusion.terminal.rootCause == "check_passed": Verdict(decision: .pass)
-        default: nil
+        case .returned(let findings)?, .incomplete(let findings)?:
+            // What went back, and why: the reviewer's own decision, or a failing check, or missing evidence.
+            return Verdict(decision: said.map { $0.decision == .pass ? .returnForFixes : $0.decision } ?? .fail,
+                           findings: findings)
+        case .passed? where conclusion.terminal.rootCause == "check_passed":
+            return Verdict(decision: .pass)
+        default:
+            return said
         }
     }
 
@@ -268,7 +322,7 @@ extension Reconciler {
               let workflow = snapshot.config.workflows.workflows[spec.workflow ?? snapshot.config.settings.defaultWorkflow ?? "code"],
               let group = workflow.gates.first(where: { $0.name == gate })?.human else { return }
         let path = "\(record.folder)/evidence/\(name)"
-        let found = signoff(at: path, gate: gate, group: group, approvers: snapshot.config.settings.approvers[group] ?? [])
+        let found = signoff(at: path, gate: gate, group: group, settings: snapshot.config.settings)
         let message = switch found {
         case .success(let signoff): "\(ticket): \(gate) \(signoff.decision == .approve ? "approved" : "rejected") by \(signoff.by)"
         case .failure(let refusal): "\(ticket): the sign-off \(name) at \(gate) does not count: \(refusal.why)"
@@ -300,8 +354,8 @@ extension Reconciler {
     struct SignoffRefusal: Error { let why: String }
 
     /// The sign-off in the packet at `path`, if it counts for `gate`: a sign-off packet for that gate, by someone
-    /// in `approvers` (an entry matches the name or the email, in any case), added in a commit by that person.
-    func signoff(at path: String, gate: String, group: String, approvers: [String]) -> Result<Signoff, SignoffRefusal> {
+    /// in the gate's approver group (see `BoardSettings.isApprover`), added in a commit by that person.
+    func signoff(at path: String, gate: String, group: String, settings: BoardSettings) -> Result<Signoff, SignoffRefusal> {
         let repository = store.repository
         guard let tip = try? store.tip(), let tree = try? repository.commit(tip).tree,
               let entry = try? repository.entry(at: path, in: tree), let bytes = try? repository.blob(entry.id),
@@ -311,17 +365,41 @@ extension Reconciler {
         guard packet.kind == .signoff, packet.gate == gate, let signoff = packet.signoff else {
             return .failure(SignoffRefusal(why: "it is not a sign-off for \(gate)"))
         }
-        let signer = signoff.by.lowercased()
-        guard approvers.contains(where: { entry in
-            let wanted = entry.lowercased()
-            return signer == wanted || signer.hasPrefix(wanted + " <") || signer.hasSuffix("<\(wanted)>")
-        }) else {
-            return .failure(SignoffRefusal(why: "\(signoff.by) is not in the approvers of \(group) (\(approvers.joined(separator: ", ")))"))
+        let signer = signoff.signer
+        guard settings.isApprover(in: group, name: signer.name, email: signer.email) else {
+            return .failure(SignoffRefusal(why: "\(signoff.by) is not in the approvers of \(group) "
+                                           + "(\((settings.approvers[group] ?? []).joined(separator: ", ")))"))
         }
         guard let added = (try? repository.log(from: tip, touching: [path]))?.last,
-              signer.contains("<\(added.author.email.lowercased())>") || signer == added.author.name.lowercased() else {
+              signer.email.map({ $0.lowercased() == added.author.email.lowercased() })
+                  ?? (signer.name.lowercased() == added.author.name.lowercased()) else {
             return .failure(SignoffRefusal(why: "the commit that added it was not made by \(signoff.by)"))
         }
         return .success(signoff)
+    }
+
+    /// The tickets an agent proposed, as files for the outcome's commit: new ids, `parent` set to the ticket that
+    /// found them, `state: draft` for a person to look at. Returns their ids and files.
+    func followUps(_ proposals: [FollowUpProposal], of parent: String, in snapshot: BoardSnapshot,
+                   now: Date) throws -> ([String], [FileChange]) {
+        guard !proposals.isEmpty, let commit = snapshot.commit else { return ([], []) }
+        let template = TicketTemplate.text(in: snapshot, source: TreeSource(repository: store.repository,
+                                                                           root: try store.repository.commit(commit).tree))
+        var taken = snapshot.allIDs
+        var generator = SystemRandomNumberGenerator()
+        var ids: [String] = []
+        var files: [FileChange] = []
+        for proposal in proposals {
+            let id = TicketID.mint(prefix: snapshot.config.settings.prefix, existing: taken,
+                                   minimumLength: snapshot.config.settings.idLength, using: &generator)
+            taken.insert(id)
+            ids.append(id)
+            let ticket = Ticket(id: id, title: Redactor.redact(proposal.title), state: .draft, parent: parent,
+                                labels: ["follow-up"], created: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
+                                description: proposal.description.map(Redactor.redact))
+            files.append(.write(path: "\(snapshot.location.ticketFolder(id))/\(TicketFile.spec)",
+                                bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8)))
+        }
+        return (ids, files)
     }
 }

@@ -49,6 +49,13 @@ import Testing
         #expect(status.round == 2)
     }
 
+    @Test func anIncompleteRoundRunsTheSameGateAgain() {
+        let status = Self.advance(at: "review", round: 1, .incomplete(findings: ["Missing evidence: remaining_risk."]))
+        #expect(status.status == .queued)
+        #expect(status.gate == "review")
+        #expect(status.round == 2)
+    }
+
     @Test func theRoundCapParksTheTicketWithEveryRound() throws {
         let status = Self.advance(at: "review", round: 3, .returned(findings: ["still no tests"]))
         #expect(status.status == .needsInput)

@@ -11,6 +11,7 @@ struct GateFlowTests {
         #!/bin/sh
         if grep -q "fixed is missing" "$1"; then touch fixed; fi
         echo "worked in $(pwd)"
+        echo "$MISSION_TICKET" >> work.log
         printf '{"mission_signal": "DONE", "ticket": "%s", "nonce": "%s", "summary": "did the work"}\n' "$MISSION_TICKET" "$MISSION_NONCE"
         """#
 
@@ -170,5 +171,31 @@ struct GateFlowTests {
         try Self.reconcile(sandbox, allow)
         status = try Self.status(sandbox, id)
         #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
+    }
+
+    @Test func approveMovesTheTicketOnAndMergeLandsItsBranchOnlyAfterThat() throws {
+        let (sandbox, id, allow) = try Self.board()
+        try sandbox.write("fixed", "")
+        try sandbox.git("add", "fixed").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "fixed already").expectSuccess()
+        try Self.reconcile(sandbox, allow, times: 3)             // implement, test, release: waiting
+        #expect(try Self.status(sandbox, id).status == .waiting)
+        // Nothing merges before the approval.
+        #expect(try sandbox.mission("merge", id).status != 0)
+        var mallory = Sandbox.environment
+        mallory["GIT_AUTHOR_NAME"] = "Mallory"
+        mallory["GIT_AUTHOR_EMAIL"] = "mallory@example.com"
+        #expect(try sandbox.mission("approve", id, "--gate", "release", environment: mallory).status != 0)
+
+        try sandbox.mission("approve", id, "--gate", "release", "--note", "ship it").expectSuccess()
+        try Self.reconcile(sandbox, allow)
+        #expect(try Self.status(sandbox, id).status == .done)
+        let merged = try sandbox.mission("merge", id).expectSuccess()
+        #expect(merged.stdout.contains("merged mission/\(id) into main"), "\(merged.stdout)")
+        // The agent's work is on main now, and the checkout has it.
+        #expect(try sandbox.read("work.log") == "\(id)\n")
+        #expect(try sandbox.git("show", "main:work.log").stdout == "\(id)\n")
+        #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
+        #expect(try sandbox.git("rev-parse", "--verify", "-q", "mission/\(id)").status != 0)
     }
 }

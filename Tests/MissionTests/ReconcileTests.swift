@@ -130,4 +130,20 @@ struct ReconcileTests {
         // Nothing else is left to do: every other ticket settled in the first pass.
         #expect(try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess().stdout.contains("Nothing to do"))
     }
+
+    @Test func aNoteThatArrivesWhileTheLastSessionRunsIsRecordedAsUndelivered() throws {
+        let (sandbox, ids) = try AgentBoard.make(titles: ["go slow"])
+        let id = try #require(ids["go slow"])
+        let log = try sandbox.scratch("reconcile.log")
+        let pass = try sandbox.spawnMission(["reconcile", "--once", "--allow", agent], log: log)
+        #expect(try sandbox.eventually { try status(sandbox, id).contains("status: running") })
+        try sandbox.mission("note", id, "Use port 8080, not 3000.").expectSuccess()
+        pass.waitUntilExit()
+        #expect(pass.terminationStatus == 0)
+        let done = try status(sandbox, id)
+        #expect(done.contains("status: done"))
+        #expect(done.contains("read the notes no agent saw"), "\(done)")
+        let packet = try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout
+        #expect(packet.contains("read the notes no agent saw"))
+    }
 }
