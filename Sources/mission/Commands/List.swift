@@ -1,6 +1,7 @@
 import ArgumentParser
 import Board
 import Control
+import Foundation
 
 /// `mission list`: the tickets, filtered, in the order the watcher takes them.
 struct List: ParsableCommand {
@@ -46,7 +47,8 @@ struct List: ParsableCommand {
             filter.includeArchived = includeArchived
             let records = snapshot.tickets(matching: filter)
             if json {
-                try Output.json(records.map { TicketView($0, in: snapshot) })
+                let now = Date()
+                try Output.json(records.map { TicketView($0, in: snapshot, now: now) })
                 return
             }
             if records.isEmpty {
@@ -61,12 +63,18 @@ struct List: ParsableCommand {
                 let title = record.isBroken
                     ? (snapshot.diagnostics(for: record.id).first?.message ?? "cannot be read")
                     : (spec?.title ?? "")
+                // A missed check-in leads the title, so no cut can hide it.
+                let overdue = record.status?.overdue != nil && !record.isClosed ? "OVERDUE " : ""
                 print(Output.fit(record.id, idWidth),
                       Output.fit(spec?.priority.rawValue ?? "-", 6),
                       Output.fit(Describe.status(record, in: snapshot), 11),
                       Output.fit(record.status?.gate ?? "-", 10),
                       Output.fit(spec?.owner ?? "-", 10),
-                      Output.fit(title, titleWidth).trimmingTrailingSpaces())
+                      Output.fit(overdue + title, titleWidth).trimmingTrailingSpaces())
+            }
+            let overdue = records.filter { $0.status?.overdue != nil && !$0.isClosed }.count
+            if overdue > 0 {
+                print("\n\(overdue) overdue ticket\(overdue == 1 ? "" : "s"): 'mission board' and 'mission show' say since when.")
             }
             let broken = records.filter(\.isBroken).count
             if broken > 0 {

@@ -20,10 +20,17 @@ struct Show: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             var snapshot = try context.listing(parsing: [id])
-            let record = try context.record(id, in: snapshot)
-            // Blockers and parent are read too, so their state shows.
-            snapshot = try context.store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 },
-                                                 in: snapshot)
+            var record = try context.record(id, in: snapshot)
+            if record.spec?.kind == .campaign {
+                // A campaign rolls up from its children, wherever they are: read the whole board, archive too.
+                snapshot = try context.snapshot(includeArchived: true)
+                record = try context.record(id, in: snapshot)
+            } else {
+                // Blockers and parent are read too, so their state shows.
+                snapshot = try context.store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 },
+                                                     in: snapshot)
+            }
+            let now = Date()
             guard let commit = snapshot.commit else { throw MissionFailure("the board has no commits") }
             let source = TreeSource(repository: context.repository, root: try context.repository.commit(commit).tree)
             let packets = record.evidence.map { name in
@@ -33,10 +40,10 @@ struct Show: ParsableCommand {
                 NoteView(name: name, text: Self.text("\(record.folder)/notes/\(name)", source: source))
             }
             if json {
-                try Output.json(ShowView(ticket: TicketView(record, in: snapshot), packets: packets, noteTexts: notes))
+                try Output.json(ShowView(ticket: TicketView(record, in: snapshot, now: now), packets: packets, noteTexts: notes))
                 return
             }
-            print(Self.render(record, snapshot: snapshot, packets: packets, notes: notes))
+            print(Self.render(record, snapshot: snapshot, packets: packets, notes: notes, now: now))
         }
     }
 
@@ -59,9 +66,11 @@ struct Show: ParsableCommand {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func render(_ record: TicketRecord, snapshot: BoardSnapshot, packets: [EvidenceView], notes: [NoteView]) -> String {
+    static func render(_ record: TicketRecord, snapshot: BoardSnapshot, packets: [EvidenceView], notes: [NoteView],
+                       now: Date) -> String {
         var out: [String] = []
         let spec = record.spec
+        let position = snapshot.position(of: record)
         out.append("\(record.id)  \(spec?.title ?? "(broken: the spec does not load)")")
         out.append(String(repeating: "=", count: min(78, record.id.count + 2 + (spec?.title.count ?? 33))))
         if record.archived { out.append("archived: \(record.folder)") }
@@ -76,18 +85,34 @@ struct Show: ParsableCommand {
             }
             if !spec.labels.isEmpty { out.append("labels: \(spec.labels.joined(separator: ", "))") }
             if let created = spec.created { out.append("created: \(ISO8601DateFormatter().string(from: created))") }
+            if let checkIn = spec.checkIn { out.append("check-in: every \(checkIn)") }
         }
         out.append("")
         if let status = record.status {
-            out.append("status: \(status.status.rawValue)   gate: \(status.gate ?? "-")   round: \(status.round)   attempt: \(status.attempt)")
+            let place = position.gateIndex.map { " (\($0)/\(position.gateCount ?? 0))" } ?? ""
+            out.append("status: \(status.status.rawValue)   gate: \(status.gate ?? "-")\(place)   round: \(status.round)   attempt: \(status.attempt)")
+        } else {
+            out.append("status: \(Describe.status(record, in: snapshot)) (the watcher has not taken it yet)")
+        }
+        // Who steers and who works are different people (or agents): say both, separately.
+        out.append("owner: \(position.owner ?? "-") (steers)")
+        if let executing = Self.executing(position) { out.append("executing: \(executing)") }
+        if let status = record.status {
             if let session = status.session {
                 out.append("session: \(session.id) on \(session.profile ?? "-") (runner \(session.runner ?? "-"), pid \(session.pid.map(String.init) ?? "-"))")
             }
             if let question = status.question { out.append("question: \(question)") }
             if let reason = status.blockedReason { out.append("blocked: \(reason)") }
-            if let next = status.nextAction { out.append("next: \(next.who) — \(next.what)") }
-        } else {
-            out.append("status: \(Describe.status(record, in: snapshot)) (the watcher has not taken it yet)")
+        }
+        if let next = position.nextAction {
+            out.append("next: \(next.who) — \(next.what)\(position.nextActionRecorded ? "" : " (derived)")")
+        }
+        if let due = position.overdue {
+            out.append("OVERDUE: the check-in was due \(When.ago(due, now: now))")
+        }
+        if spec?.kind == .campaign, let rollup = Campaigns.rollup(record.id, in: snapshot) {
+            out.append("")
+            out += Self.campaign(rollup)
         }
         if let spec, !spec.acceptance.isEmpty {
             out.append("")
@@ -126,6 +151,57 @@ struct Show: ParsableCommand {
             out += problems.map { "  \($0)" }
         }
         return out.joined(separator: "\n")
+    }
+}
+
+extension Show {
+    /// Who works at the current gate, in words: `role qa, profile codex`; nil when nobody does.
+    static func executing(_ position: TicketPosition) -> String? {
+        let upcoming = position.started ? "" : " (at the first gate, once started)"
+        switch position.executor {
+        case .agent(let role, let profile)?:
+            let on = profile.map { "profile \($0)" } ?? "profile chosen at dispatch from the role's list"
+            return "role \(role), \(on)\(upcoming)"
+        case .check(let command)?:
+            return "the watcher runs the check '\(command)'\(upcoming)"
+        case .human(let group)?:
+            return "a person from approver group '\(group)' signs off\(upcoming)"
+        case nil:
+            return nil
+        }
+    }
+
+    /// The campaign section: counts, then each child with its status, gate and what holds it up.
+    static func campaign(_ rollup: CampaignRollup) -> [String] {
+        var out: [String] = []
+        let complete = rollup.isComplete ? "complete" : "not complete"
+        out.append("Campaign: \(rollup.closedCount)/\(rollup.children.count) children closed (\(complete))")
+        guard !rollup.children.isEmpty else {
+            out.append("  no children yet: a ticket joins with 'parent: \(rollup.id)'")
+            return out
+        }
+        let order = ["needs_input", "blocked", "waiting", "running", "queued", "in_review", "failed",
+                     CampaignRollup.notStarted, "done", "cancelled"]
+        let counts = rollup.counts.sorted {
+            (order.firstIndex(of: $0.key) ?? order.count, $0.key) < (order.firstIndex(of: $1.key) ?? order.count, $1.key)
+        }
+        out.append("  " + counts.map { "\($0.key): \($0.value)" }.joined(separator: "   "))
+        let idWidth = max(7, rollup.children.map(\.id.count).max() ?? 7)
+        let titleWidth = 100 - 2 - idWidth - 1 - 12 - 1 - 12 - 1
+        // What needs a person first, what is finished last; the watcher's order within each status.
+        let rank = { (child: CampaignRollup.Child) in order.firstIndex(of: child.label) ?? order.count }
+        let children = rollup.children.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+        for (_, child) in children {
+            let label = child.archived ? "\(child.label)*" : child.label
+            out.append(("  " + Output.fit(child.id, idWidth) + " " + Output.fit(label, 12) + " "
+                        + Output.fit(child.gate ?? "-", 12) + " " + Output.fit(child.title, titleWidth)).trimmingTrailingSpaces())
+            if let blocker = child.blocker {
+                out.append((String(repeating: " ", count: 3 + idWidth) + Output.fit(blocker.summary, 97 - idWidth))
+                    .trimmingTrailingSpaces())
+            }
+        }
+        if rollup.children.contains(where: \.archived) { out.append("  * archived") }
+        return out
     }
 }
 
