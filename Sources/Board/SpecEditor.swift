@@ -92,6 +92,21 @@ public enum YAMLText {
         return out + "\""
     }
 
+    /// `text` as the value of a mapping key at the top level: a literal block (`|` and the lines indented by two),
+    /// which keeps a person's line breaks readable; a double-quoted scalar when a block cannot hold it exactly.
+    public static func block(_ text: String) -> String {
+        let lines = text.hasSuffix("\n") ? String(text.dropLast()).components(separatedBy: "\n") : text.components(separatedBy: "\n")
+        let blockSafe = !text.isEmpty && !text.hasSuffix("\n\n") && lines.first.map { !$0.hasPrefix(" ") && !$0.isEmpty } == true
+            && !text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F }
+        guard blockSafe else { return scalar(text) }
+        return (text.hasSuffix("\n") ? "|" : "|-") + lines.map { $0.isEmpty ? "" : "\n  \($0)" }.map { $0.isEmpty ? "\n" : $0 }.joined()
+    }
+
+    /// A block list of scalars, one item a line under the key (`\n  - a\n  - "b: c"`).
+    public static func block(_ items: [String]) -> String {
+        items.map { "\n  - " + scalar($0) }.joined()
+    }
+
     /// A flow list of scalars: `[a, "b c"]`.
     public static func list(_ items: [String]) -> String {
         "[" + items.map { scalar($0, inFlow: true) }.joined(separator: ", ") + "]"

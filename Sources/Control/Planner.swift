@@ -50,6 +50,8 @@ public enum Action: Sendable, Hashable {
     case resume(ticket: String, gate: String?)
     /// A sign-off packet arrived for the human gate the ticket waits at: check who signed, and move on.
     case collectSignoff(ticket: String, gate: String, packet: String)
+    /// A scheduled job is due: create its ticket (which then runs like any other).
+    case runScheduled(job: String, due: Date, missed: Bool)
 
     /// The ticket the action concerns.
     public var ticket: String {
@@ -58,6 +60,8 @@ public enum Action: Sendable, Hashable {
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
              .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _):
             ticket
+        case .runScheduled(let job, _, _):
+            Scheduler.label(for: job)
         }
     }
 
@@ -174,6 +178,10 @@ public enum Planner {
             case .inReview?, .blocked?, .done?, .cancelled?:
                 break  // a person acts, or it is finished
             }
+        }
+
+        for run in Scheduler.due(jobs: config.schedule.jobs, lastRuns: Scheduler.lastRuns(in: snapshot), now: now) {
+            actions.append(.runScheduled(job: run.job, due: run.due, missed: run.missed))
         }
 
         // Start work in the watcher's order, within the limits, passing over rate-limited profiles.

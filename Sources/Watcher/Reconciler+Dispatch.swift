@@ -160,6 +160,29 @@ extension Reconciler {
         return found
     }
 
+    /// Creates the ticket of a scheduled job's run, labelled with its job, in one commit; it then runs like any other
+    /// ticket and leaves its evidence. A run whose ticket exists meanwhile (another watcher) is not created twice.
+    func createScheduled(_ job: String, run: ScheduledRun) throws {
+        let snapshot = try currentBoard()
+        guard let spec = snapshot.config.schedule.jobs[job] else { return }
+        var generator = SystemRandomNumberGenerator()
+        let id = TicketID.mint(prefix: snapshot.config.settings.prefix, existing: snapshot.allIDs,
+                               minimumLength: snapshot.config.settings.idLength, using: &generator)
+        let ticket = Scheduler.ticket(for: run, job: spec, id: id)
+        guard let commit = snapshot.commit else { return }
+        let template = TicketTemplate.text(in: snapshot, source: TreeSource(repository: store.repository,
+                                                                           root: try store.repository.commit(commit).tree))
+        try store.commit(message: "\(id): scheduled run of \(job)\(run.missed ? " (missed while the watcher was down)" : "")",
+                         trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "schedule"),
+                                    Trailer(key: "Mission-Schedule", value: job)],
+                         loading: .init(), reusing: snapshot) { current in
+            // Another watcher may have made this run's ticket meanwhile (a retry reads every ticket to know).
+            if (Scheduler.lastRuns(in: current)[job] ?? .distantPast) >= run.due { return [] }
+            return [.write(path: "\(current.location.ticketFolder(id))/\(TicketFile.spec)",
+                           bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8))]
+        }
+    }
+
     /// Claims the ticket, then runs a check gate's command in its worktree, within the gate's time limit (20 minutes
     /// when it names none). The command is one program and its arguments, never a shell line, and the program must
     /// be allowed on this host like any runtime's. Nil when the claim was lost.

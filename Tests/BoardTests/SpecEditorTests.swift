@@ -68,3 +68,21 @@ import Testing
         let list: [String]
     }
 }
+
+/// Tickets the watcher writes (follow-ups, scheduled runs) carry text from agents and jobs: it must read back
+/// exactly, whatever it holds.
+@Suite struct TicketTemplateTests {
+    @Test(arguments: [
+        "One line.", "Two lines\nof text.\n", "A blank\n\nline between.\n", " leading space", "ends with two\n\n",
+        "colon: and # hash", "tab\there", "", "null", "- a dash", "quote \" and \\ backslash\n",
+    ])
+    func descriptionsReadBackExactly(text: String) throws {
+        let ticket = Ticket(id: "MC-AAAA", title: "T", created: Date(timeIntervalSince1970: 1_800_000_000),
+                            acceptance: ["It works: really", "- also this"], description: text)
+        let rendered = TicketTemplate.render(StarterBoard.file("templates/ticket.yaml")!, ticket: ticket)
+        let decoded = try YAMLDocument.parse(Array(rendered.utf8), file: "ticket.yaml").decode(Ticket.self)
+        #expect(decoded.description == text, "\(rendered)")
+        #expect(decoded.acceptance == ["It works: really", "- also this"])
+        #expect(!rendered.contains(": \n"))
+    }
+}

@@ -62,6 +62,8 @@ public enum TicketTemplate {
             "labels": ticket.labels.isEmpty ? nil : YAMLText.list(ticket.labels),
             "check_in": ticket.checkIn.map(\.text),
             "created": created,
+            "acceptance": ticket.acceptance.isEmpty ? nil : YAMLText.block(ticket.acceptance),
+            "description": ticket.description.map(YAMLText.block),
         ]
         var lines: [String] = []
         for line in template.components(separatedBy: "\n") {
@@ -76,7 +78,8 @@ public enum TicketTemplate {
                 }
                 rendered.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
             }
-            if keep { lines.append(rendered) }
+            // A block value starts on the next line: no space after its key's colon.
+            if keep { lines.append(rendered.replacingOccurrences(of: ": \n", with: ":\n")) }
         }
         return lines.joined(separator: "\n")
     }

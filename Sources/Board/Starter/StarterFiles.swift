@@ -302,10 +302,8 @@ parent: {{parent}}
 blocked_by: {{blocked_by}}
 labels: {{labels}}
 created: {{created}}
-acceptance:
-  - Say what must be true when this is done.
-description: |
-  What is wanted, and why.
+acceptance: {{acceptance}}
+description: {{description}}
 
 """####),
         ("schemas/evidence.schema.json", ####"""

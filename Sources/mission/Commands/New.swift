@@ -55,7 +55,8 @@ struct New: ParsableCommand {
             let ticket = Ticket(
                 id: id, title: title, kind: kind, priority: priority, state: state, workflow: workflow, owner: owner,
                 assignee: assignee, parent: parent, blockedBy: blockedBy, labels: label,
-                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+                acceptance: ["Say what must be true when this is done."], description: "What is wanted, and why.\n")
             guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
             let template = TicketTemplate.text(
                 in: snapshot, source: TreeSource(repository: context.repository, root: try context.repository.commit(tip).tree))
