@@ -50,6 +50,8 @@ public enum Action: Sendable, Hashable {
     case resume(ticket: String, gate: String?)
     /// A sign-off packet arrived for the human gate the ticket waits at: check who signed, and move on.
     case collectSignoff(ticket: String, gate: String, packet: String)
+    /// Every child of a campaign is done or cancelled: close the campaign.
+    case closeCampaign(ticket: String, children: Int)
     /// A scheduled job is due: create its ticket (which then runs like any other).
     case runScheduled(job: String, due: Date, missed: Bool)
 
@@ -58,7 +60,8 @@ public enum Action: Sendable, Hashable {
         switch self {
         case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
-             .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _):
+             .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _),
+             .closeCampaign(let ticket, _):
             ticket
         case .runScheduled(let job, _, _):
             Scheduler.label(for: job)
@@ -120,6 +123,14 @@ public enum Planner {
 
             if let due = overdue(spec, status, now: now), !record.isClosed, status?.overdue == nil {
                 actions.append(.flagOverdue(ticket: record.id, due: due, who: spec.owner ?? "the ticket's owner"))
+            }
+            // A campaign is steered, not worked: its children do the work, and it closes when they all have,
+            // whatever its own state (cancelling it is the one exception).
+            if spec.kind == .campaign, spec.state != .cancelled {
+                if status?.status.isClosed != true, let rollup = Campaigns.rollup(record.id, in: snapshot), rollup.isComplete {
+                    actions.append(.closeCampaign(ticket: record.id, children: rollup.children.count))
+                }
+                continue
             }
             switch spec.state {
             case .cancelled:

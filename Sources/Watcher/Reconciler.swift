@@ -20,7 +20,7 @@ public struct ReconcileReport: Sendable {
     public var changedTickets: Bool {
         !sessions.isEmpty || actions.contains { action in
             switch action {
-            case .settle, .block, .cancel, .stop, .resume, .awaitSignoff, .collectSignoff, .runScheduled: true
+            case .settle, .block, .cancel, .stop, .resume, .awaitSignoff, .collectSignoff, .runScheduled, .closeCampaign: true
             case .dispatch, .runCheck, .flagOverdue: false
             }
         }
@@ -187,6 +187,12 @@ public final class Reconciler {
                 }
             case .collectSignoff(let ticket, let gate, let packet):
                 try collectSignoff(ticket, gate: gate, packet: packet, now: now)
+            case .closeCampaign(let ticket, let children):
+                try writeStatus(ticket, message: "\(ticket): campaign complete: all \(children) children closed") { status, _ in
+                    status.status = .done
+                    status.closed = now
+                    status.nextAction = nil
+                }
             case .runScheduled(let job, let due, let missed):
                 try createScheduled(job, run: ScheduledRun(job: job, due: due, missed: missed))
             case .flagOverdue(let ticket, let due, let who):

@@ -119,6 +119,21 @@ struct PlanBoard {
             .dispatch(ticket: "MC-A", gate: "implement", role: "coder", profile: "api", attempt: 1)))
     }
 
+    @Test func aCampaignIsNeverDispatchedAndClosesWhenEveryChildHas() {
+        var board = PlanBoard()
+        board.add("MC-CAMP")
+        board.records[0].spec?.kind = .campaign
+        board.add("MC-ONE", status: TicketStatus(status: .done))
+        board.add("MC-TWO", .cancelled)
+        board.records[1].spec?.parent = "MC-CAMP"
+        board.records[2].spec?.parent = "MC-CAMP"
+        #expect(board.plan().contains(.closeCampaign(ticket: "MC-CAMP", children: 2)))
+        #expect(!board.plan().contains { $0.ticket == "MC-CAMP" && $0.startsWork })
+        // One child still open: the campaign stays as it is.
+        board.records[1].status = TicketStatus(status: .running, session: SessionRef(id: "S-1"))
+        #expect(!board.plan().contains { $0.ticket == "MC-CAMP" })
+    }
+
     @Test func aProfileAtItsLimitFallsBackToTheRolesNextProfileOrWaits() {
         var board = PlanBoard()
         board.add("MC-A", priority: .high)

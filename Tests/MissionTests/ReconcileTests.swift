@@ -146,4 +146,46 @@ struct ReconcileTests {
         let packet = try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout
         #expect(packet.contains("read the notes no agent saw"))
     }
+
+    @Test func aCampaignRollsUpAndClosesWhenItsChildrenAreDone() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: [])
+        func new(_ arguments: String...) throws -> String {
+            let created = try sandbox.run(Sandbox.missionBinary, ["new"] + arguments + ["--no-edit", "--json"]).expectSuccess()
+            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+            return try #require(object?["id"])
+        }
+        let campaign = try new("Ship the parser", "--kind", "campaign", "--owner", "luci")
+        let children = [try new("finish part one", "--parent", campaign, "--state", "ready"),
+                        try new("finish part two", "--parent", campaign, "--state", "ready")]
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        for child in children { #expect(try status(sandbox, child).contains("status: done")) }
+        let show = try sandbox.mission("show", campaign).expectSuccess().stdout
+        #expect(show.contains("2/2 children closed"), "\(show)")
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        #expect(try status(sandbox, campaign).contains("status: done"))
+        // The campaign itself never ran.
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(campaign)/evidence"))
+    }
+
+    @Test func anOverdueCheckInIsFlaggedOnceWithWhoShouldAct() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: [])
+        let long = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 3600))
+        try sandbox.write("board/tickets/MC-LATE/ticket.yaml", """
+            id: MC-LATE
+            title: A ticket that should have shown news
+            owner: luci
+            check_in: 1h
+            created: \(long)
+            """)
+        try sandbox.git("add", "board").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "an old ticket").expectSuccess()
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        let flagged = try status(sandbox, "MC-LATE")
+        #expect(flagged.contains("overdue: "), "\(flagged)")
+        #expect(flagged.contains("who: luci"))
+        let commits = try sandbox.git("rev-list", "--count", "HEAD").stdout
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == commits)  // flagged once, not every pass
+        #expect(try sandbox.mission("board").stdout.contains("OVERDUE"))
+    }
 }
