@@ -50,6 +50,7 @@ public enum Monitor {
             else if let idle = limits.idle, now.timeIntervalSince(lastOutput) > idle { breach = .idle }
             guard let breach else { return nil }
             killGroup(handle, isChild: isChild)
+            if breach == .output, let limit = limits.outputBytes { Monitor.cut(directory.output, at: limit) }
             return .killed(breach)
         }
     }
@@ -105,6 +106,16 @@ public enum Monitor {
     /// A shell reports a command killed by signal N as status 128 + N.
     static func decode(exitCode: Int32) -> SessionEnd {
         (129...192).contains(exitCode) ? .signaled(exitCode - 128) : .exited(exitCode)
+    }
+
+    /// Cuts a flooded output file back to `limit` bytes once its writers are dead, saying so at its end: a flood
+    /// overshoots the limit by what it wrote between two checks, and none of that is kept or committed.
+    static func cut(_ path: String, at limit: Int) {
+        guard fileSize(path) > limit, truncate(path, off_t(limit)) == 0,
+              let file = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? file.close() }
+        _ = try? file.seekToEnd()
+        try? file.write(contentsOf: Data("\n[mission: output stopped at its limit of \(limit) bytes]\n".utf8))
     }
 
     static func fileSize(_ path: String) -> Int {

@@ -55,13 +55,16 @@ import Testing
         #expect(try output(handle) == "one\n")
     }
 
-    /// The limit is checked every poll, so a flood overshoots by what it writes in one poll interval: small
-    /// for an agent printing lines (this loop), larger for a program writing at memory speed.
-    @Test func anOutputFloodIsStoppedNearItsLimit() throws {
+    /// The limit is checked every poll, so a flood overshoots by what it writes in one poll interval; once the
+    /// group is dead the output is cut back to the limit, with a line that says so.
+    @Test func anOutputFloodIsStoppedAndCutAtItsLimit() throws {
         let handle = try launch("while :; do echo 'flood flood flood flood flood flood flood flood'; done")
         #expect(Monitor.wait(for: handle, limits: .init(wall: 30, outputBytes: 200_000), isChild: true) == .killed(.output))
-        let size = try FileManager.default.attributesOfItem(atPath: SessionDirectory(path: handle.directory).output)[.size] as? Int
-        #expect((size ?? 0) > 200_000 && (size ?? 0) < 2_000_000, "\(size ?? 0) bytes")
+        let output = try #require(FileManager.default.contents(atPath: SessionDirectory(path: handle.directory).output))
+        let marker = "\n[mission: output stopped at its limit of 200000 bytes]\n"
+        #expect(output.count == 200_000 + marker.utf8.count, "\(output.count) bytes")
+        #expect(String(decoding: output.suffix(marker.utf8.count), as: UTF8.self) == marker)
+        #expect(String(decoding: output.prefix(48), as: UTF8.self) == "flood flood flood flood flood flood flood flood\n")
         #expect(!Processes.isAlive(handle))
     }
 
