@@ -7,16 +7,33 @@ import Runtime
 /// `mission demo`: a fresh repository, a small board, a script runtime that behaves like a coding agent,
 /// and watcher passes until the board settles. Everything it does is ordinary commits in that repository.
 public enum Demo {
-    /// The demo agent: prints progress, edits a file in its working folder, ends with the sentinel.
-    /// One ticket asks a question until it is answered; one fails once and succeeds on the retry.
+    /// The demo agent: prints progress, edits a file in its working folder, ends with the sentinel. As a coder it
+    /// reports how it tested; as a reviewer it gives a verdict. One ticket asks a question until it is answered;
+    /// one fails once and succeeds on the retry; one is returned by its reviewer once and passes after the fix.
     static let agent = #"""
         #!/bin/sh
         prompt="$1"
         title=$(head -n 1 "$prompt" | sed 's/^# [^:]*: //')
         gate="$MISSION_GATE"
-        signal() { printf '{"mission_signal": "%s", "ticket": "%s", "nonce": "%s", "summary": "%s"}\n' "$1" "$MISSION_TICKET" "$MISSION_NONCE" "$2"; }
+        marker() { echo "$(dirname "$0")/$1-$MISSION_TICKET"; }
+        signal() { printf '{"mission_signal": "%s", "ticket": "%s", "nonce": "%s", "summary": "%s"%s}\n' "$1" "$MISSION_TICKET" "$MISSION_NONCE" "$2" "$3"; }
         echo "demo agent on $MISSION_TICKET at the $gate gate"
         echo "reading the ticket..."
+        if [ "$gate" = review ]; then
+          echo "reading the change on mission/$MISSION_TICKET"
+          sleep 0.2
+          case "$title" in
+            *greeting*README*)
+              if [ ! -e "$(marker returned)" ]; then
+                touch "$(marker returned)"
+                signal DONE "returned: the entry does not say where the greeting goes" \
+                  ', "verdict": "return_for_fixes", "findings": ["CHANGES.md: say that the greeting goes at the top of the README"]'
+                exit 0
+              fi ;;
+          esac
+          signal DONE "reviewed: the change matches the ticket" ', "verdict": "pass", "findings": []'
+          exit 0
+        fi
         case "$title" in
           *port*)
             if ! grep -q "Answer to the question" "$prompt"; then
@@ -25,18 +42,29 @@ public enum Demo {
               exit 0
             fi ;;
           *flaky*)
-            marker="$(dirname "$0")/flaky-$MISSION_TICKET"
-            if [ ! -e "$marker" ]; then
-              touch "$marker"
+            if [ ! -e "$(marker flaky)" ]; then
+              touch "$(marker flaky)"
               echo "error: the build failed (a flaky network fetch)" >&2
               exit 1
             fi ;;
         esac
         echo "editing CHANGES.md"
-        echo "- $title ($gate)" >> CHANGES.md
+        if grep -q "greeting goes at the top" "$prompt"; then
+          echo "- $title: the greeting goes at the top of the README" >> CHANGES.md
+        else
+          echo "- $title" >> CHANGES.md
+        fi
+        echo "testing: CHANGES.md has the entry"
+        grep -q "$title" CHANGES.md || exit 1
         sleep 0.2
-        if [ "$gate" = review ]; then signal DONE "reviewed: the change matches the ticket"
-        else signal DONE "changed CHANGES.md for: $title"; fi
+        signal DONE "changed CHANGES.md for: $title" ', "evidence": {"tests": "grep found the entry in CHANGES.md: 1 passed, 0 failed"}'
+        """#
+
+    /// The demo's check gate: run by the watcher itself in the ticket's worktree, never on the agent's word.
+    static let check = #"""
+        #!/bin/sh
+        echo "checking that CHANGES.md has an entry"
+        test -s CHANGES.md && echo "1 passed, 0 failed"
         """#
 
     /// Builds the demo repository at `path` and runs the watcher until nothing is left to do, saying what
@@ -49,10 +77,9 @@ public enum Demo {
         try repository.setConfigString("mission.branch", location.branchName)
         try repository.setConfigString("mission.dir", location.directory)
         let store = BoardStore(repository: repository, location: location)
-        let agentPath = "\(repository.gitDirectory)/mission/demo-agent.sh"
         try FileManager.default.createDirectory(atPath: "\(repository.gitDirectory)/mission", withIntermediateDirectories: true)
-        try Data(agent.utf8).write(to: URL(fileURLWithPath: agentPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agentPath)
+        let agentPath = try install(agent, as: "demo-agent.sh", in: repository)
+        let checkPath = try install(check, as: "demo-check.sh", in: repository)
 
         say("Creating a board in \(path) ...")
         try store.commit(message: "mission: create the demo board", trailers: [Trailer(key: "Mission-Action", value: "init")]) { _ in
@@ -77,8 +104,8 @@ public enum Demo {
                     contract: |
                       Work on one ticket; leave evidence; ask one clear question when you must.
                     roles:
-                      coder: {profiles: [demo-agent], permission: write, contract: Implement the ticket.}
-                      qa: {profiles: [demo-agent], permission: read, contract: Review the change.}
+                      coder: {profiles: [demo-agent], permission: write, evidence: [change, tests], contract: Implement the ticket.}
+                      qa: {profiles: [demo-agent], permission: read, evidence: [verdict], contract: Review the change.}
 
                     """.utf8)),
                 .write(path: location.path(.workflows), bytes: Array("""
@@ -88,6 +115,7 @@ public enum Demo {
                         gates:
                           - {name: implement, role: coder}
                           - {name: review, role: qa, on_fail: implement}
+                          - {name: test, check: \(checkPath), on_fail: implement, timeout: 1m}
                       task:
                         gates:
                           - {name: run, role: coder}
@@ -115,7 +143,7 @@ public enum Demo {
             say("  \(id)  \(title)\(blockedBy.map { " (waits for \(ids[$0]!))" } ?? "")")
         }
 
-        let reconciler = Reconciler(store: store, policy: HostPolicy(allowed: [agentPath]))
+        let reconciler = Reconciler(store: store, policy: HostPolicy(allowed: [agentPath, checkPath]))
         for pass in 1...20 {
             let report = try reconciler.runOnce()
             for session in report.sessions {
@@ -138,6 +166,14 @@ public enum Demo {
             }
             if report.actions.isEmpty && !answered { break }
         }
+        return path
+    }
+
+    /// Writes an executable script into the repository's `mission` folder; returns its path.
+    private static func install(_ script: String, as name: String, in repository: Repository) throws -> String {
+        let path = "\(repository.gitDirectory)/mission/\(name)"
+        try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         return path
     }
 }

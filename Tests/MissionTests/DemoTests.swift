@@ -4,7 +4,7 @@ import Testing
 /// The README's main job: `mission demo` runs the watcher on a demo board until it settles.
 @Suite(.serialized)
 struct DemoTests {
-    @Test func theDemoSettlesEveryTicketThroughAQuestionARetryAndABlocker() throws {
+    @Test func theDemoSettlesEveryTicketThroughAQuestionARetryAReviewLoopAndABlocker() throws {
         let sandbox = try Sandbox(git: false)
         let folder = "\(sandbox.path)/demo"
         let result = try sandbox.mission("demo", "--dir", folder).expectSuccess()
@@ -26,5 +26,14 @@ struct DemoTests {
         let log = try sandbox.run("/usr/bin/git", ["-C", folder, "log", "--format=%(trailers:key=Mission-Root-Cause,valueonly)"])
         #expect(log.stdout.contains("exit_nonzero"))
         #expect(log.stdout.contains("question"))
+        #expect(log.stdout.contains("check_passed"))
+
+        // One ticket went back from review with a finding, and the fix that answers it is on its branch.
+        let subjects = try sandbox.run("/usr/bin/git", ["-C", folder, "log", "--format=%s"]).stdout
+        let returned = subjects.split(separator: "\n").filter { $0.hasSuffix("review: done, verdict return_for_fixes (DONE)") }
+        #expect(returned.count == 1, "\(subjects)")
+        let ticket = returned.first.map { String($0.prefix { $0 != ":" }) } ?? ""
+        let changes = try sandbox.run("/usr/bin/git", ["-C", folder, "show", "mission/\(ticket):CHANGES.md"])
+        #expect(changes.stdout.contains("the greeting goes at the top of the README"), "\(changes.all)")
     }
 }
