@@ -127,8 +127,10 @@ extension Reconciler {
         if case .exited(let code)? = end { exitCode = Int(code) }
         if case .signaled(let number)? = end { signal = Int(number) }
         var closed = false
+        // `git log --oneline` says how each round went: a reviewer's verdict as well as how the session ended.
+        let verdict = session.check == nil ? Self.verdict(of: conclusion).map { ", verdict \($0.decision.rawValue)" } : nil
         try store.commit(
-            message: "\(session.ticket): \(session.gate): \(terminal.rootCause ?? "ended") (\(harvest.signal.rawValue))",
+            message: "\(session.ticket): \(session.gate): \(terminal.rootCause ?? "ended")\(verdict ?? "") (\(harvest.signal.rawValue))",
             trailers: [Trailer(key: "Mission-Ticket", value: session.ticket), Trailer(key: "Mission-Session", value: session.session),
                        Trailer(key: "Mission-Gate", value: session.gate),
                        Trailer(key: "Mission-Signal", value: harvest.signal.rawValue),
