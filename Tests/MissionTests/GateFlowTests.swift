@@ -198,4 +198,76 @@ struct GateFlowTests {
         #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
         #expect(try sandbox.git("rev-parse", "--verify", "-q", "mission/\(id)").status != 0)
     }
+
+    /// One agent for every role of the starter `code` workflow, each leaving what its role must.
+    static let everyRole = #"""
+        #!/bin/sh
+        say() { printf '{"mission_signal": "DONE", "ticket": "%s", "nonce": "%s", "summary": "%s"%s}\n' "$MISSION_TICKET" "$MISSION_NONCE" "$1" "$2"; }
+        case "$MISSION_ROLE" in
+          coder) echo "it works" > feature.txt; say "added feature.txt" ', "evidence": {"tests": "1 passed, 0 failed"}' ;;
+          qa) say "reviewed" ', "verdict": "pass", "findings": []' ;;
+          validator) say "every criterion holds" ', "evidence": {"remaining_risk": "none found"}' ;;
+        esac
+        """#
+
+    @Test func aCleanPassGoesThroughEveryGateOfTheCodeWorkflowAndMergesAfterTheRelease() throws {
+        let sandbox = try Sandbox()
+        try sandbox.mission("init").expectSuccess()
+        let agent = try sandbox.script("every-role.sh", Self.everyRole)
+        let check = try sandbox.script("tests.sh", "#!/bin/sh\ngrep -q works feature.txt && echo '1 passed'\n")
+        try sandbox.write("board/runtimes.yaml", """
+            profiles:
+              fake:
+                harness: script
+                command: [\(agent), "{prompt_file}"]
+                limits: {wall: 30s}
+            """)
+        try sandbox.write("board/roles.yaml", """
+            roles:
+              coder: {profiles: [fake], permission: write, evidence: [change, tests]}
+              qa: {profiles: [fake], permission: read, evidence: [verdict]}
+              validator: {profiles: [fake], permission: read, evidence: [remaining_risk]}
+            """)
+        try sandbox.write("board/workflows.yaml", """
+            workflows:
+              code:
+                max_rounds: 3
+                gates:
+                  - {name: implement, role: coder}
+                  - {name: review, role: qa, on_fail: implement}
+                  - {name: test, check: \(check), on_fail: implement, timeout: 30s}
+                  - {name: validate, role: validator, on_fail: implement}
+                  - {name: release, human: release, on_fail: implement}
+            """)
+        try sandbox.git("commit", "-q", "-am", "the code workflow").expectSuccess()
+        let created = try sandbox.mission("new", "Add the feature", "--state", "ready", "--no-edit", "--json").expectSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+        let id = try #require(object?["id"])
+        let allow = ["--allow", agent, "--allow", check]
+
+        for gate in ["review", "test", "validate", "release"] {
+            try Self.reconcile(sandbox, allow)
+            let status = try Self.status(sandbox, id)
+            #expect(status.gate == gate && status.round == 1, "\(status)")
+        }
+        try Self.reconcile(sandbox, allow)                       // release: waits for a person
+        #expect(try Self.status(sandbox, id).status == .waiting)
+        try sandbox.mission("approve", id, "--gate", "release").expectSuccess()
+        try Self.reconcile(sandbox, allow)
+        #expect(try Self.status(sandbox, id).status == .done)
+
+        // Every gate left its packet, each with what its role must leave.
+        #expect(try Self.packet(sandbox, id, "0001-implement.yaml").change?.files == ["feature.txt"])
+        #expect(try Self.packet(sandbox, id, "0001-implement.yaml").reported?["tests"] == "1 passed, 0 failed")
+        #expect(try Self.packet(sandbox, id, "0002-review.yaml").verdict?.decision == .pass)
+        #expect(try Self.packet(sandbox, id, "0003-test.yaml").checks?.first?.exitCode == 0)
+        #expect(try Self.packet(sandbox, id, "0004-validate.yaml").reported?["remaining_risk"] == "none found")
+        #expect(try Self.packet(sandbox, id, "0005-release.yaml").kind == .signoff)
+
+        let merged = try sandbox.mission("merge", id).expectSuccess()
+        #expect(merged.stdout.contains("merged mission/\(id) into main"), "\(merged.stdout)")
+        #expect(try sandbox.read("feature.txt") == "it works\n")
+        #expect(try Self.packet(sandbox, id, "0006-merge.yaml").kind == .merge)
+        #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
+    }
 }
