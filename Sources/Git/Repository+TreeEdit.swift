@@ -94,6 +94,11 @@ extension Repository {
 
     /// Writes a serialized tree and returns its id.
     private func writeRawTree(_ bytes: [UInt8], _ operation: String) throws(GitError) -> ObjectID {
+        if bytes.count >= StoredObject.threshold {
+            let id = try StoredObject.write(bytes, type: GIT_OBJECT_TREE, objects: "\(commonDirectory)/objects")
+            remember(bytes, as: id)
+            return id
+        }
         var odb: OpaquePointer?
         try LibGit2.check(git_repository_odb(&odb, handle), operation)
         defer { git_odb_free(odb) }

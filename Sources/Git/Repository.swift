@@ -27,7 +27,7 @@ public final class Repository {
         var odb: OpaquePointer?
         guard git_repository_odb(&odb, handle) == 0 else { return }
         defer { git_odb_free(odb) }
-        let objects = String(cString: git_repository_path(handle)) + "objects"
+        let objects = "\(commonDirectory)/objects"
         var backend: UnsafeMutablePointer<git_odb_backend>?
         guard git_odb_backend_loose(&backend, objects, 1, 0, 0, 0) == 0 else { return }
         // Highest priority, so writes (which go to the first writable backend) land here.
