@@ -91,7 +91,8 @@ extension Reconciler {
                                                          outputBytes: profile.limits?.output?.bytes),
                            harness: profile.harness, command: profile.command, provider: profile.provider,
                            model: profile.model)
-        info.switchedFrom = packets(of: record, in: snapshot).last?.profile.flatMap { $0 == name ? nil : $0 }
+        let previous = packets(of: record, in: snapshot).last
+        info.switchedFrom = previous?.profile.flatMap { $0 == name ? nil : $0 }
         info.passedOver = passedOver(before: name, role: role, spec: spec, snapshot: snapshot, now: now)
         try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         let saveRecord = {
@@ -122,6 +123,8 @@ extension Reconciler {
             let harness = try Harnesses.named(profile.harness, command: profile.command)
             invocation = try harness.invocation(for: HarnessRequest(
                 harness: profile.harness, baseCommand: profile.command, promptFile: promptFile, model: profile.model,
+                resumeSessionID: harness.capabilities.contains(.resume)
+                    ? Self.questionSession(previous, gate: gate, profile: name) : nil,
                 environmentNames: profile.env, host: profile.host))
         } catch {
             throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
@@ -148,6 +151,15 @@ extension Reconciler {
         }
         saveRecord()
         return info
+    }
+
+    /// The CLI session to resume: the one that asked the question this dispatch carries the answer to, when
+    /// it ran at the same gate on the same profile. The agent goes on with its own context, and the prompt
+    /// still carries everything (the answer among it) for a CLI that has lost the session.
+    static func questionSession(_ previous: EvidencePacket?, gate: String, profile: String) -> String? {
+        guard let previous, previous.gate == gate, previous.profile == profile,
+              previous.terminal?.rootCause == "question" else { return nil }
+        return previous.adapter?.cliSession
     }
 
     /// The version an agent CLI reports (`--version`), for the evidence. Not asked of `script` and `ssh`

@@ -89,6 +89,37 @@ struct AgentCLITests {
         #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
     }
 
+    @Test func theAnswerToAQuestionResumesTheCLISessionThatAskedIt() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "question"])
+        let asked = try Self.packet(sandbox, id, "0001-run.yaml")
+        #expect(asked.terminal?.rootCause == "question")
+        #expect(asked.adapter?.argv.contains("--resume") == false)
+        let session = try #require(asked.adapter?.cliSession)
+
+        try sandbox.mission("answer", id, "Use port 8080.").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])  // sees the answer
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])  // dispatches with it
+        let answered = try Self.packet(sandbox, id, "0002-run.yaml")
+        #expect(answered.harvested == .done)
+        let argv = try #require(answered.adapter?.argv)
+        let flag = try #require(argv.firstIndex(of: "--resume"))
+        #expect(argv.dropFirst(flag + 1).first == session)
+        #expect(try sandbox.read("board/tickets/\(id)/status.yaml").contains("status: done"))
+    }
+
+    @Test func aQuestionAnsweredOnAnotherProfileStartsAFreshSession() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "question"])
+        try sandbox.mission("answer", id, "Use port 8080.").expectSuccess()
+        try sandbox.mission("switch", id, "--profile", "codex").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
+        let answered = try Self.packet(sandbox, id, "0002-run.yaml")
+        #expect(answered.profile == "codex" && answered.harvested == .done)
+        #expect(answered.adapter?.argv.contains("resume") == false)
+    }
+
     @Test func aRateLimitedProfileHandsTheTicketToTheNextWithoutCountingAFailure() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "ratelimit", "codex": "success"])
