@@ -6,7 +6,8 @@ import Foundation
 /// (colon-separated), and `allow:` in `$XDG_CONFIG_HOME/mission/host.yaml` (default `~/.config/…`).
 /// Nothing is allowed by default.
 public struct HostPolicy: Sendable, Hashable {
-    /// Allowed commands: an absolute path allows exactly that file; a bare name allows that name found on PATH.
+    /// Allowed commands: an absolute path allows exactly that file; a bare name allows that name found on PATH; a
+    /// relative path (`./scripts/check.sh`) allows the repository's own file at that path in the ticket's worktree.
     public var allowed: [String]
 
     /// A policy allowing `allowed`.
@@ -16,9 +17,22 @@ public struct HostPolicy: Sendable, Hashable {
     public func permits(command: String, resolved executable: String) -> Bool {
         allowed.contains { entry in
             if entry.hasPrefix("/") { return entry == executable }
+            // A path in the repository only matches the same path, written the same way or with `./`.
+            if entry.contains("/") {
+                return command.contains("/") && Self.repositoryPath(entry).map { $0 == Self.repositoryPath(command) } ?? false
+            }
             // A bare name only matches a profile that also names it bare (found on PATH), never a path in the repo.
             return !command.contains("/") && entry == command
         }
+    }
+
+    /// A relative path as a path inside the repository (`./a/./b` is `a/b`); nil for an absolute path, an empty
+    /// one, or one with `..`, which could leave the worktree.
+    static func repositoryPath(_ path: String) -> String? {
+        guard !path.hasPrefix("/") else { return nil }
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard !parts.isEmpty, !parts.contains("..") else { return nil }
+        return parts.joined(separator: "/")
     }
 
     /// The host file's path for `environment`.

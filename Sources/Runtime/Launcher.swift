@@ -71,13 +71,16 @@ public enum Launcher {
         return handle
     }
 
-    /// The executable's absolute path: as given when it holds a slash, else found on `path`.
-    public static func resolve(_ command: String, path: String) throws(LaunchError) -> String {
+    /// The executable's path: as given when it holds a slash (a relative one inside `directory`, the folder it will
+    /// run in, when given), else found on `path`.
+    public static func resolve(_ command: String, path: String, relativeTo directory: String? = nil)
+        throws(LaunchError) -> String {
         if command.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: command) else {
-                throw LaunchError(message: "executable not found or not executable: \(command)")
+            let file = command.hasPrefix("/") || directory == nil ? command : "\(directory!)/\(command)"
+            guard FileManager.default.isExecutableFile(atPath: file) else {
+                throw LaunchError(message: "executable not found or not executable: \(file)")
             }
-            return command
+            return file
         }
         for folder in path.split(separator: ":") where !folder.isEmpty {
             let candidate = "\(folder)/\(command)"

@@ -136,7 +136,7 @@ extension Reconciler {
         let variables = invocation.environment(base: base, host: environment)
         do throws(LaunchError) {
             let command = invocation.argv.first ?? ""
-            let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "")
+            let executable = try Launcher.resolve(command, path: variables["PATH"] ?? "", relativeTo: workdir)
             info.executable = executable
             guard policy.permits(command: command, resolved: executable) else {
                 throw LaunchError(message: "\(command) is not allowed on this host; allow it with "
@@ -219,7 +219,7 @@ extension Reconciler {
         do throws(LaunchError) {
             info.argv = try Self.words(of: command)
             let path = environment["PATH"] ?? "/usr/bin:/bin"
-            let executable = try Launcher.resolve(info.argv[0], path: path)
+            let executable = try Launcher.resolve(info.argv[0], path: path, relativeTo: worktrees.path(ticket))
             info.executable = executable
             guard policy.permits(command: info.argv[0], resolved: executable) else {
                 throw LaunchError(message: "the check's program \(info.argv[0]) is not allowed on this host; allow it with "

@@ -18,7 +18,7 @@ struct BoardOptions: ParsableArguments {
 
 /// The host's allow-list options of the commands that start (or check) runtimes.
 struct HostOptions: ParsableArguments {
-    @Option(help: "Allow this executable to run (an absolute path, or a name found on PATH). Repeatable; adds to MISSION_ALLOW and the host file.")
+    @Option(help: "Allow this executable to run (an absolute path, a name found on PATH, or ./path for the repository's own file). Repeatable; adds to MISSION_ALLOW and the host file.")
     var allow: [String] = []
 
     /// The host's policy: these flags, MISSION_ALLOW, then the host file.

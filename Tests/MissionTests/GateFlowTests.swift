@@ -270,4 +270,50 @@ struct GateFlowTests {
         #expect(try Self.packet(sandbox, id, "0006-merge.yaml").kind == .merge)
         #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
     }
+
+    /// A check gate naming the repository's own script runs it from the ticket's worktree, and only on a host that
+    /// allows it by that path: anyone who can push can change it.
+    @Test func aCheckScriptInTheRepositoryRunsOnlyWhereTheHostAllowsItsPath() throws {
+        let sandbox = try Sandbox()
+        try sandbox.mission("init").expectSuccess()
+        let agent = try sandbox.script("gate-agent.sh", Self.agent)
+        try sandbox.write("scripts/check.sh", "#!/bin/sh\necho \"checked in $(pwd)\"\ngrep -q MC- work.log\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(sandbox.path)/scripts/check.sh")
+        try sandbox.write("board/runtimes.yaml", """
+            profiles:
+              fake: {harness: script, command: [\(agent), "{prompt_file}"], limits: {wall: 30s}}
+            """)
+        try sandbox.write("board/roles.yaml", "roles:\n  coder: {profiles: [fake], permission: write}\n")
+        try sandbox.write("board/workflows.yaml", """
+            workflows:
+              code:
+                gates:
+                  - {name: implement, role: coder}
+                  - {name: test, check: ./scripts/check.sh, on_fail: implement, timeout: 30s}
+            """)
+        try sandbox.git("add", "-A").expectSuccess()
+        try sandbox.git("commit", "-q", "-m", "a check in the repository").expectSuccess()
+        var ids: [String] = []
+        for title in ["Allowed", "Not allowed"] {
+            let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
+            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
+            ids.append(try #require(object?["id"]))
+        }
+        // Implement both; then the check of each, on a host that allows the script and on one that does not.
+        try sandbox.mission("hold", ids[1]).expectSuccess()
+        try Self.reconcile(sandbox, ["--allow", agent, "--allow", "scripts/check.sh"], times: 2)
+        let passed = try Self.packet(sandbox, ids[0], "0002-test.yaml")
+        #expect(passed.terminal?.rootCause == "check_passed")
+        #expect(passed.checks?.first?.outputTail?.contains("mission/worktrees/\(ids[0])") == true,
+                "\(passed.checks?.first?.outputTail ?? "")")
+        #expect(try Self.status(sandbox, ids[0]).status == .done)
+
+        try sandbox.mission("ready", ids[1]).expectSuccess()
+        try Self.reconcile(sandbox, ["--allow", agent], times: 2)
+        let refused = try Self.packet(sandbox, ids[1], "0002-test.yaml")
+        #expect(refused.terminal?.rootCause == "launch_failed")
+        #expect(refused.terminal?.summary.contains("./scripts/check.sh is not allowed on this host") == true,
+                "\(refused.terminal?.summary ?? "")")
+        #expect(try Self.status(sandbox, ids[1]).status != .done)
+    }
 }

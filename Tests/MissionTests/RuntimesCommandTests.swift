@@ -104,7 +104,7 @@ struct RuntimesCommandTests {
             shell   $ ./scripts/agent.sh  (wall 10m, idle 2m, output 5MB)
 
             Problems:
-              board/runtimes.yaml:31:14: warning: profile 'shell' names its executable by a relative path, './scripts/agent.sh', which no host allow-list entry matches; give its absolute path, or a name found on PATH
+              board/runtimes.yaml:31:14: warning: profile 'shell' runs './scripts/agent.sh' from the ticket's worktree, a file anyone who can push can change, and this host does not allow it; allow it by that path where you trust the repository (--allow ./scripts/agent.sh), or give an absolute path
               warning: nothing can run on this host: no profile's executable is both found and allowed
 
             """)

@@ -12,6 +12,15 @@ import Testing
         (["/opt/agent/run"], "/opt/agent/run", "/opt/agent/run", true),
         (["/opt/agent/run"], "run", "/usr/bin/run", false),
         (["/opt/agent/run"], "/opt/agent/run2", "/opt/agent/run2", false),
+        // The repository's own file, allowed by its path in the repository, however the path is written.
+        (["./scripts/check.sh"], "./scripts/check.sh", "/wt/scripts/check.sh", true),
+        (["./scripts/check.sh"], "scripts/check.sh", "/wt/scripts/check.sh", true),
+        (["scripts/check.sh"], "./scripts/./check.sh", "/wt/scripts/check.sh", true),
+        (["./scripts/check.sh"], "./scripts/other.sh", "/wt/scripts/other.sh", false),
+        (["./scripts/check.sh"], "/wt/scripts/check.sh", "/wt/scripts/check.sh", false),
+        (["./check.sh"], "check.sh", "/usr/bin/check.sh", false),    // a name on PATH is not the repository's file
+        (["../tools/run"], "../tools/run", "/tools/run", false),      // never outside the worktree
+        (["./a/../run"], "./a/../run", "/wt/run", false),
     ] as [([String], String, String, Bool)])
     func onlyWhatTheHostNamesMayRun(allowed: [String], command: String, resolved: String, permitted: Bool) {
         #expect(HostPolicy(allowed: allowed).permits(command: command, resolved: resolved) == permitted)

@@ -94,7 +94,7 @@ profiles:
     limits: {wall: 60m, idle: 10m, output: 50MB, concurrency: 1}
   shell:
     harness: script
-    command: [./scripts/agent.sh]
+    command: [./scripts/agent.sh]   # the repository's script: runs where the host allows ./scripts/agent.sh
     capabilities: [tools, write]
     output: lines
     limits: {wall: 10m, idle: 2m, output: 5MB}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Board
 import Dispatch
 import Foundation
+import Git
 import Runtime
 import Synchronization
 
@@ -29,7 +30,8 @@ struct Runtimes: ParsableCommand {
             let snapshot = try context.listing()
             let environment = ProcessInfo.processInfo.environment
             let policy = try host.policy(environment)
-            let report = try RuntimesReport.make(snapshot, policy: policy, environment: environment)
+            let report = try RuntimesReport.make(snapshot, policy: policy, environment: environment,
+                                                 checkout: context.repository.workingDirectory)
             if json { try Output.json(report) } else { report.printText() }
             if report.problems.contains(where: { $0.severity == .error }) {
                 Output.error("error: the runtime configuration has errors; see the problems listed")
@@ -232,7 +234,10 @@ struct RuntimesReport: Encodable {
 extension RuntimesReport {
     /// The report for `snapshot` on this host. Fails when runtimes.yaml is missing or either it or roles.yaml
     /// does not load: there is nothing to list then. Runs each allowed executable's `--version`, at once.
-    static func make(_ snapshot: BoardSnapshot, policy: HostPolicy, environment: [String: String]) throws -> RuntimesReport {
+    /// `checkout` is the repository's working folder, where a profile's relative path is looked for (a ticket's
+    /// worktree holds the same file at the ticket's commit).
+    static func make(_ snapshot: BoardSnapshot, policy: HostPolicy, environment: [String: String],
+                     checkout: String?) throws -> RuntimesReport {
         let config = snapshot.config
         let location = snapshot.location
         let files = [location.path(.runtimes), location.path(.roles)]
@@ -285,7 +290,7 @@ extension RuntimesReport {
             let command = invocation?.argv.first ?? (isSSH ? "ssh" : (profile.command.first ?? ""))
             var executable = Executable(command: command, found: false)
             do throws(LaunchError) {
-                executable.path = try Launcher.resolve(command, path: path)
+                executable.path = try Launcher.resolve(command, path: path, relativeTo: checkout)
                 executable.found = true
             } catch {
                 executable.problem = error.message
@@ -303,11 +308,12 @@ extension RuntimesReport {
                     checked.insert(name)
                 }
             }
-            if !isSSH, command.contains("/"), !command.hasPrefix("/") {
+            if !isSSH, !allowed, command.contains("/"), !command.hasPrefix("/") {
                 problems.append(Problem(Diagnostic(
-                    "profile '\(name)' names its executable by a relative path, '\(command)', which no host allow-list entry matches",
+                    "profile '\(name)' runs '\(command)' from the ticket's worktree, a file anyone who can push can change, "
+                    + "and this host does not allow it",
                     at: runtimesDocument.location(of: [.key("profiles"), .key(name), .key("command")]), severity: .warning,
-                    hint: "give its absolute path, or a name found on PATH")))
+                    hint: "allow it by that path where you trust the repository (--allow \(command)), or give an absolute path")))
             }
             let limits = profile.limits
             profiles.append(Profile(
