@@ -110,22 +110,29 @@ public final class Reconciler {
         return report
     }
 
+    /// Starts a session with `start` and follows it; a lost claim is skipped, and a launch that failed is recorded
+    /// as the session's outcome at once.
+    private func follow(_ action: Action, ticket: String, gate: String, now: Date, report: inout ReconcileReport,
+                        _ start: () throws -> Started?) throws {
+        do {
+            guard let started = try start(), let handle = started.handle else {
+                report.skipped.append((action, "another writer claimed it first"))
+                return
+            }
+            tracked[started.session] = (started, Monitor.Watch(handle: handle, limits: started.limits, isChild: true, now: now))
+            leases[started.session] = now.addingTimeInterval(leaseDuration)
+        } catch let failure as LaunchFailure {
+            let conclusion = Conclusion(failure.outcome, gate: gate)
+            try record(failure.started, end: nil, conclusion: conclusion, now: now)
+            report.sessions.append((ticket, failure.started.session, conclusion.terminal))
+        }
+    }
+
     private func carryOut(_ action: Action, snapshot: BoardSnapshot, now: Date, report: inout ReconcileReport) throws {
             switch action {
             case .dispatch(let ticket, let gate, let role, let profile, let attempt):
-                do {
-                    if let session = try dispatch(ticket, gate: gate, role: role, profile: profile, attempt: attempt,
-                                                  snapshot: snapshot, now: now), let handle = session.handle {
-                        tracked[session.session] = (session, Monitor.Watch(handle: handle, limits: session.limits,
-                                                                           isChild: true, now: now))
-                        leases[session.session] = now.addingTimeInterval(leaseDuration)
-                    } else {
-                        report.skipped.append((action, "another writer claimed it first"))
-                    }
-                } catch let failure as LaunchFailure {
-                    let conclusion = Conclusion(failure.outcome, gate: gate)
-                    try record(failure.started, end: nil, conclusion: conclusion, now: now)
-                    report.sessions.append((ticket, failure.started.session, conclusion.terminal))
+                try follow(action, ticket: ticket, gate: gate, now: now, report: &report) {
+                    try dispatch(ticket, gate: gate, role: role, profile: profile, attempt: attempt, snapshot: snapshot, now: now)
                 }
             case .settle(let ticket, let session):
                 let finding = handle(session).map { Reaper.settle($0) } ?? .ended(.vanished, tail: [])
@@ -171,19 +178,8 @@ public final class Reconciler {
                     status.nextAction = NextAction(who: "watcher", what: "dispatch \(gate ?? "the gate") with the answer")
                 }
             case .runCheck(let ticket, let gate, let command, let attempt):
-                do {
-                    if let check = try startCheck(ticket, gate: gate, command: command, attempt: attempt, snapshot: snapshot,
-                                                  now: now), let handle = check.handle {
-                        tracked[check.session] = (check, Monitor.Watch(handle: handle, limits: check.limits, isChild: true,
-                                                                       now: now))
-                        leases[check.session] = now.addingTimeInterval(leaseDuration)
-                    } else {
-                        report.skipped.append((action, "another writer claimed it first"))
-                    }
-                } catch let failure as LaunchFailure {
-                    let conclusion = Conclusion(failure.outcome, gate: gate)
-                    try record(failure.started, end: nil, conclusion: conclusion, now: now)
-                    report.sessions.append((ticket, failure.started.session, conclusion.terminal))
+                try follow(action, ticket: ticket, gate: gate, now: now, report: &report) {
+                    try startCheck(ticket, gate: gate, command: command, attempt: attempt, snapshot: snapshot, now: now)
                 }
             case .collectSignoff(let ticket, let gate, let packet):
                 try collectSignoff(ticket, gate: gate, packet: packet, now: now)

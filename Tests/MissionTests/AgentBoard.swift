@@ -49,9 +49,7 @@ enum AgentBoard {
         try sandbox.git("commit", "-q", "-am", "a fake agent").expectSuccess()
         var ids: [String: String] = [:]
         for title in titles {
-            let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
-            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-            ids[title] = try #require(object?["id"])
+            ids[title] = try sandbox.newTicket(title)
         }
         return (sandbox, ids)
     }

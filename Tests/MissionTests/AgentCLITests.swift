@@ -43,10 +43,7 @@ struct AgentCLITests {
         let settings = try sandbox.read("board/mission.yaml").replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
         try sandbox.write("board/mission.yaml", settings)
         try sandbox.git("commit", "-q", "-am", "agent CLIs").expectSuccess()
-        let created = try sandbox.mission("new", "Teach the harvester about echoes", "--state", "ready", "--no-edit", "--json")
-            .expectSuccess()
-        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-        return (sandbox, try #require(object?["id"]), bin)
+        return (sandbox, try sandbox.newTicket("Teach the harvester about echoes"), bin)
     }
 
     static func reconcile(_ sandbox: Sandbox, bin: String, scenarios: [String: String]) throws {
@@ -56,15 +53,10 @@ struct AgentCLITests {
                             "--allow", "\(bin)/ssh", environment: environment).expectSuccess()
     }
 
-    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
-        let path = "board/tickets/\(id)/evidence/\(name)"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
-    }
-
     @Test func aClaudeSessionLeavesItsSessionUsageAndCodeChangeInTheEvidence() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])
-        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        let packet = try sandbox.packet(id, "0001-run.yaml")
         #expect(packet.harvested == .done)
         #expect(packet.terminal?.rootCause == "done")
         let adapter = try #require(packet.adapter)
@@ -92,7 +84,7 @@ struct AgentCLITests {
     @Test func theAnswerToAQuestionResumesTheCLISessionThatAskedIt() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "question"])
-        let asked = try Self.packet(sandbox, id, "0001-run.yaml")
+        let asked = try sandbox.packet(id, "0001-run.yaml")
         #expect(asked.terminal?.rootCause == "question")
         #expect(asked.adapter?.argv.contains("--resume") == false)
         let session = try #require(asked.adapter?.cliSession)
@@ -100,7 +92,7 @@ struct AgentCLITests {
         try sandbox.mission("answer", id, "Use port 8080.").expectSuccess()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])  // sees the answer
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])  // dispatches with it
-        let answered = try Self.packet(sandbox, id, "0002-run.yaml")
+        let answered = try sandbox.packet(id, "0002-run.yaml")
         #expect(answered.harvested == .done)
         let argv = try #require(answered.adapter?.argv)
         let flag = try #require(argv.firstIndex(of: "--resume"))
@@ -115,7 +107,7 @@ struct AgentCLITests {
         try sandbox.mission("switch", id, "--profile", "codex").expectSuccess()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
         try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
-        let answered = try Self.packet(sandbox, id, "0002-run.yaml")
+        let answered = try sandbox.packet(id, "0002-run.yaml")
         #expect(answered.profile == "codex" && answered.harvested == .done)
         #expect(answered.adapter?.argv.contains("resume") == false)
     }
@@ -123,7 +115,7 @@ struct AgentCLITests {
     @Test func aRateLimitedProfileHandsTheTicketToTheNextWithoutCountingAFailure() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "ratelimit", "codex": "success"])
-        let limited = try Self.packet(sandbox, id, "0001-run.yaml")
+        let limited = try sandbox.packet(id, "0001-run.yaml")
         #expect(limited.terminal?.rootCause == "rate_limited")
         #expect(limited.terminal?.status == .warning)
         let status = try sandbox.read("board/tickets/\(id)/status.yaml")
@@ -132,7 +124,7 @@ struct AgentCLITests {
         #expect(!status.contains("failures:\n  rate_limited"))
 
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "ratelimit", "codex": "success"])
-        let served = try Self.packet(sandbox, id, "0002-run.yaml")
+        let served = try sandbox.packet(id, "0002-run.yaml")
         #expect(served.profile == "codex")
         #expect(served.adapter?.harness == "codex")
         #expect(served.harvested == .done)
@@ -152,14 +144,14 @@ struct AgentCLITests {
                           "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n      - {name: polish, role: coder}\n")
         try sandbox.git("commit", "-q", "-am", "two rounds").expectSuccess()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "success"])
-        #expect(try Self.packet(sandbox, id, "0001-run.yaml").profile == "claude")
+        #expect(try sandbox.packet(id, "0001-run.yaml").profile == "claude")
 
         try sandbox.mission("switch", id, "--profile", "codex").expectSuccess()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
-        let second = try Self.packet(sandbox, id, "0002-polish.yaml")
+        let second = try sandbox.packet(id, "0002-polish.yaml")
         #expect(second.profile == "codex")
         #expect(second.adapter?.switchedFrom == "claude")
-        #expect(second.adapter?.workdir == (try Self.packet(sandbox, id, "0001-run.yaml")).adapter?.workdir)
+        #expect(second.adapter?.workdir == (try sandbox.packet(id, "0001-run.yaml")).adapter?.workdir)
         // The new runtime's prompt carries the first round forward.
         let session = try #require(second.session)
         let prompt = try sandbox.read(".git/mission/sessions/\(session)/prompt.md")
@@ -183,7 +175,7 @@ struct AgentCLITests {
         try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [remote]\n    permission: write\n")
         try sandbox.git("commit", "-q", "-am", "a remote profile").expectSuccess()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["codex": "success"])
-        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        let packet = try sandbox.packet(id, "0001-run.yaml")
         #expect(packet.adapter?.harness == "ssh")
         #expect(packet.adapter?.argv.first == "ssh")
         #expect(packet.terminal?.rootCause == rootCause)
@@ -196,7 +188,7 @@ struct AgentCLITests {
     @Test func anAPIErrorReportedAsSuccessIsAFailureNotADone() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "api-error"])
-        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        let packet = try sandbox.packet(id, "0001-run.yaml")
         #expect(packet.harvested == SignalValue.none)
         #expect(packet.terminal?.status == .error)
         #expect(["runtime_error", "exit_nonzero"].contains(packet.terminal?.rootCause ?? ""))
@@ -205,7 +197,7 @@ struct AgentCLITests {
     @Test func aPromptEchoInTheStreamIsNeverASignal() throws {
         let (sandbox, id, bin) = try Self.board()
         try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "echo"])
-        let packet = try Self.packet(sandbox, id, "0001-run.yaml")
+        let packet = try sandbox.packet(id, "0001-run.yaml")
         #expect(packet.harvested == .done)  // the final answer's, not the echoed QUESTION: in the prompt
     }
 }

@@ -30,15 +30,8 @@ struct GateFlowTests {
     static func board(maxRounds: Int = 3, check: String = Self.check) throws -> (Sandbox, id: String, allow: [String]) {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.script("gate-agent.sh", Self.agent)
+        let agent = try sandbox.fakeAgent("gate-agent.sh", Self.agent)
         let check = try sandbox.script("gate-check.sh", check)
-        try sandbox.write("board/runtimes.yaml", """
-            profiles:
-              fake:
-                harness: script
-                command: [\(agent), "{prompt_file}"]
-                limits: {wall: 30s}
-            """)
         try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [fake]\n    permission: write\n")
         try sandbox.write("board/workflows.yaml", """
             workflows:
@@ -50,23 +43,7 @@ struct GateFlowTests {
                   - {name: release, human: release, on_fail: implement}
             """)
         try sandbox.git("commit", "-q", "-am", "gates").expectSuccess()
-        let created = try sandbox.mission("new", "Make it fixed", "--state", "ready", "--no-edit", "--json").expectSuccess()
-        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-        return (sandbox, try #require(object?["id"]), ["--allow", agent, "--allow", check])
-    }
-
-    static func reconcile(_ sandbox: Sandbox, _ allow: [String], times: Int = 1) throws {
-        for _ in 0..<times { try sandbox.run(Sandbox.missionBinary, ["reconcile", "--once"] + allow).expectSuccess() }
-    }
-
-    static func status(_ sandbox: Sandbox, _ id: String) throws -> TicketStatus {
-        let path = "board/tickets/\(id)/status.yaml"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(TicketStatus.self)
-    }
-
-    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
-        let path = "board/tickets/\(id)/evidence/\(name)"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
+        return (sandbox, try sandbox.newTicket("Make it fixed"), ["--allow", agent, "--allow", check])
     }
 
     /// Commits a sign-off packet as `mission approve` does, by the given author.
@@ -92,28 +69,28 @@ struct GateFlowTests {
 
     @Test func aFailingCheckReturnsTheTicketWithItsOutputAndTheFixPassesEveryGate() throws {
         let (sandbox, id, allow) = try Self.board()
-        try Self.reconcile(sandbox, allow)                       // implement: DONE
-        #expect(try Self.status(sandbox, id).gate == "test")
-        try Self.reconcile(sandbox, allow)                       // test: the check fails
-        var status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)                       // implement: DONE
+        #expect(try sandbox.ticketStatus(id).gate == "test")
+        try sandbox.reconcile(allow)                       // test: the check fails
+        var status = try sandbox.ticketStatus(id)
         #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
-        let failed = try Self.packet(sandbox, id, "0002-test.yaml")
+        let failed = try sandbox.packet(id, "0002-test.yaml")
         #expect(failed.kind == .check)
         #expect(failed.checks?.first?.exitCode == 1)
         #expect(failed.verdict?.decision == .fail)
         #expect(failed.verdict?.findings?.contains("FAIL: fixed is missing") == true)
 
-        try Self.reconcile(sandbox, allow)                       // implement again, with the findings: fixes it
-        try Self.reconcile(sandbox, allow)                       // test: passes
-        #expect(try Self.packet(sandbox, id, "0004-test.yaml").terminal?.rootCause == "check_passed")
-        try Self.reconcile(sandbox, allow)                       // release: waits for a person
-        status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)                       // implement again, with the findings: fixes it
+        try sandbox.reconcile(allow)                       // test: passes
+        #expect(try sandbox.packet(id, "0004-test.yaml").terminal?.rootCause == "check_passed")
+        try sandbox.reconcile(allow)                       // release: waits for a person
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .waiting && status.gate == "release")
         #expect(status.nextAction?.who == "release")
 
         try Self.signOff(sandbox, id, number: 5, by: "Test Person", email: "test@example.com", decision: "approve")
-        try Self.reconcile(sandbox, allow)
-        status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .done)
         #expect(try sandbox.git("log", "-1", "--format=%s").stdout.contains("release approved by Test Person"))
         #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
@@ -121,22 +98,22 @@ struct GateFlowTests {
 
     @Test func theRoundCapParksTheTicketForAPersonWithEveryRound() throws {
         let (sandbox, id, allow) = try Self.board(maxRounds: 2, check: Self.failing(same: false))
-        try Self.reconcile(sandbox, allow, times: 4)             // implement, test fails, implement, test fails
-        let status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 4)             // implement, test fails, implement, test fails
+        let status = try sandbox.ticketStatus(id)
         #expect(status.status == .needsInput)
         let question = try #require(status.question)
         #expect(question.contains("the cap is 2 round(s)"), "\(question)")
         #expect(question.contains("test: fail"))
         #expect(status.nextAction?.what.contains("mission answer") == true)
         // Nothing more runs by itself.
-        try Self.reconcile(sandbox, allow)
-        #expect(try Self.status(sandbox, id).status == .needsInput)
+        try sandbox.reconcile(allow)
+        #expect(try sandbox.ticketStatus(id).status == .needsInput)
     }
 
     @Test func theSameFindingsTwiceInARowStopTheLoopEarly() throws {
         let (sandbox, id, allow) = try Self.board(maxRounds: 5, check: Self.failing(same: true))
-        try Self.reconcile(sandbox, allow, times: 4)             // implement, test fails, implement, test fails the same way
-        let status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 4)             // implement, test fails, implement, test fails the same way
+        let status = try sandbox.ticketStatus(id)
         #expect(status.status == .needsInput)
         #expect(status.question?.contains("The same findings came back twice in a row at test") == true)
     }
@@ -146,13 +123,13 @@ struct GateFlowTests {
         try sandbox.write("fixed", "")  // the check passes at once
         try sandbox.git("add", "fixed").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "fixed already").expectSuccess()
-        try Self.reconcile(sandbox, allow, times: 3)             // implement, test, release: waiting
-        #expect(try Self.status(sandbox, id).status == .waiting)
+        try sandbox.reconcile(allow, times: 3)             // implement, test, release: waiting
+        #expect(try sandbox.ticketStatus(id).status == .waiting)
 
         // Not an approver.
         try Self.signOff(sandbox, id, number: 3, by: "Mallory", email: "mallory@example.com", decision: "approve")
-        try Self.reconcile(sandbox, allow)
-        var status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)
+        var status = try sandbox.ticketStatus(id)
         #expect(status.status == .waiting)
         #expect(status.nextAction?.what.contains("Mallory <mallory@example.com> is not in the approvers of release") == true)
 
@@ -160,16 +137,16 @@ struct GateFlowTests {
         try Self.signOff(sandbox, id, number: 4, by: "Test Person", email: "test@example.com", decision: "approve")
         try sandbox.git("commit", "-q", "--amend", "--no-edit", "--no-verify", "--author", "Mallory <mallory@example.com>")
             .expectSuccess()
-        try Self.reconcile(sandbox, allow)
-        status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .waiting)
         #expect(status.nextAction?.what.contains("was not made by Test Person") == true)
 
         // A real rejection returns the ticket with the note.
         try Self.signOff(sandbox, id, number: 5, by: "Test Person", email: "test@example.com", decision: "reject",
                          note: "the button is the wrong colour")
-        try Self.reconcile(sandbox, allow)
-        status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow)
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
     }
 
@@ -178,8 +155,8 @@ struct GateFlowTests {
         try sandbox.write("fixed", "")
         try sandbox.git("add", "fixed").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "fixed already").expectSuccess()
-        try Self.reconcile(sandbox, allow, times: 3)             // implement, test, release: waiting
-        #expect(try Self.status(sandbox, id).status == .waiting)
+        try sandbox.reconcile(allow, times: 3)             // implement, test, release: waiting
+        #expect(try sandbox.ticketStatus(id).status == .waiting)
         // Nothing merges before the approval.
         #expect(try sandbox.mission("merge", id).status != 0)
         var mallory = Sandbox.environment
@@ -188,8 +165,8 @@ struct GateFlowTests {
         #expect(try sandbox.mission("approve", id, "--gate", "release", environment: mallory).status != 0)
 
         try sandbox.mission("approve", id, "--gate", "release", "--note", "ship it").expectSuccess()
-        try Self.reconcile(sandbox, allow)
-        #expect(try Self.status(sandbox, id).status == .done)
+        try sandbox.reconcile(allow)
+        #expect(try sandbox.ticketStatus(id).status == .done)
         let merged = try sandbox.mission("merge", id).expectSuccess()
         #expect(merged.stdout.contains("merged mission/\(id) into main"), "\(merged.stdout)")
         // The agent's work is on main now, and the checkout has it.
@@ -213,15 +190,8 @@ struct GateFlowTests {
     @Test func aCleanPassGoesThroughEveryGateOfTheCodeWorkflowAndMergesAfterTheRelease() throws {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.script("every-role.sh", Self.everyRole)
+        let agent = try sandbox.fakeAgent("every-role.sh", Self.everyRole)
         let check = try sandbox.script("tests.sh", "#!/bin/sh\ngrep -q works feature.txt && echo '1 passed'\n")
-        try sandbox.write("board/runtimes.yaml", """
-            profiles:
-              fake:
-                harness: script
-                command: [\(agent), "{prompt_file}"]
-                limits: {wall: 30s}
-            """)
         try sandbox.write("board/roles.yaml", """
             roles:
               coder: {profiles: [fake], permission: write, evidence: [change, tests]}
@@ -240,34 +210,32 @@ struct GateFlowTests {
                   - {name: release, human: release, on_fail: implement}
             """)
         try sandbox.git("commit", "-q", "-am", "the code workflow").expectSuccess()
-        let created = try sandbox.mission("new", "Add the feature", "--state", "ready", "--no-edit", "--json").expectSuccess()
-        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-        let id = try #require(object?["id"])
+        let id = try sandbox.newTicket("Add the feature")
         let allow = ["--allow", agent, "--allow", check]
 
         for gate in ["review", "test", "validate", "release"] {
-            try Self.reconcile(sandbox, allow)
-            let status = try Self.status(sandbox, id)
+            try sandbox.reconcile(allow)
+            let status = try sandbox.ticketStatus(id)
             #expect(status.gate == gate && status.round == 1, "\(status)")
         }
-        try Self.reconcile(sandbox, allow)                       // release: waits for a person
-        #expect(try Self.status(sandbox, id).status == .waiting)
+        try sandbox.reconcile(allow)                       // release: waits for a person
+        #expect(try sandbox.ticketStatus(id).status == .waiting)
         try sandbox.mission("approve", id, "--gate", "release").expectSuccess()
-        try Self.reconcile(sandbox, allow)
-        #expect(try Self.status(sandbox, id).status == .done)
+        try sandbox.reconcile(allow)
+        #expect(try sandbox.ticketStatus(id).status == .done)
 
         // Every gate left its packet, each with what its role must leave.
-        #expect(try Self.packet(sandbox, id, "0001-implement.yaml").change?.files == ["feature.txt"])
-        #expect(try Self.packet(sandbox, id, "0001-implement.yaml").reported?["tests"] == "1 passed, 0 failed")
-        #expect(try Self.packet(sandbox, id, "0002-review.yaml").verdict?.decision == .pass)
-        #expect(try Self.packet(sandbox, id, "0003-test.yaml").checks?.first?.exitCode == 0)
-        #expect(try Self.packet(sandbox, id, "0004-validate.yaml").reported?["remaining_risk"] == "none found")
-        #expect(try Self.packet(sandbox, id, "0005-release.yaml").kind == .signoff)
+        #expect(try sandbox.packet(id, "0001-implement.yaml").change?.files == ["feature.txt"])
+        #expect(try sandbox.packet(id, "0001-implement.yaml").reported?["tests"] == "1 passed, 0 failed")
+        #expect(try sandbox.packet(id, "0002-review.yaml").verdict?.decision == .pass)
+        #expect(try sandbox.packet(id, "0003-test.yaml").checks?.first?.exitCode == 0)
+        #expect(try sandbox.packet(id, "0004-validate.yaml").reported?["remaining_risk"] == "none found")
+        #expect(try sandbox.packet(id, "0005-release.yaml").kind == .signoff)
 
         let merged = try sandbox.mission("merge", id).expectSuccess()
         #expect(merged.stdout.contains("merged mission/\(id) into main"), "\(merged.stdout)")
         #expect(try sandbox.read("feature.txt") == "it works\n")
-        #expect(try Self.packet(sandbox, id, "0006-merge.yaml").kind == .merge)
+        #expect(try sandbox.packet(id, "0006-merge.yaml").kind == .merge)
         #expect(try sandbox.git("status", "--porcelain").stdout.isEmpty)
     }
 
@@ -276,13 +244,9 @@ struct GateFlowTests {
     @Test func aCheckScriptInTheRepositoryRunsOnlyWhereTheHostAllowsItsPath() throws {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.script("gate-agent.sh", Self.agent)
+        let agent = try sandbox.fakeAgent("gate-agent.sh", Self.agent)
         try sandbox.write("scripts/check.sh", "#!/bin/sh\necho \"checked in $(pwd)\"\ngrep -q MC- work.log\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(sandbox.path)/scripts/check.sh")
-        try sandbox.write("board/runtimes.yaml", """
-            profiles:
-              fake: {harness: script, command: [\(agent), "{prompt_file}"], limits: {wall: 30s}}
-            """)
         try sandbox.write("board/roles.yaml", "roles:\n  coder: {profiles: [fake], permission: write}\n")
         try sandbox.write("board/workflows.yaml", """
             workflows:
@@ -293,27 +257,22 @@ struct GateFlowTests {
             """)
         try sandbox.git("add", "-A").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "a check in the repository").expectSuccess()
-        var ids: [String] = []
-        for title in ["Allowed", "Not allowed"] {
-            let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
-            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-            ids.append(try #require(object?["id"]))
-        }
+        let ids = try ["Allowed", "Not allowed"].map { try sandbox.newTicket($0) }
         // Implement both; then the check of each, on a host that allows the script and on one that does not.
         try sandbox.mission("hold", ids[1]).expectSuccess()
-        try Self.reconcile(sandbox, ["--allow", agent, "--allow", "scripts/check.sh"], times: 2)
-        let passed = try Self.packet(sandbox, ids[0], "0002-test.yaml")
+        try sandbox.reconcile(["--allow", agent, "--allow", "scripts/check.sh"], times: 2)
+        let passed = try sandbox.packet(ids[0], "0002-test.yaml")
         #expect(passed.terminal?.rootCause == "check_passed")
         #expect(passed.checks?.first?.outputTail?.contains("mission/worktrees/\(ids[0])") == true,
                 "\(passed.checks?.first?.outputTail ?? "")")
-        #expect(try Self.status(sandbox, ids[0]).status == .done)
+        #expect(try sandbox.ticketStatus(ids[0]).status == .done)
 
         try sandbox.mission("ready", ids[1]).expectSuccess()
-        try Self.reconcile(sandbox, ["--allow", agent], times: 2)
-        let refused = try Self.packet(sandbox, ids[1], "0002-test.yaml")
+        try sandbox.reconcile(["--allow", agent], times: 2)
+        let refused = try sandbox.packet(ids[1], "0002-test.yaml")
         #expect(refused.terminal?.rootCause == "launch_failed")
         #expect(refused.terminal?.summary.contains("./scripts/check.sh is not allowed on this host") == true,
                 "\(refused.terminal?.summary ?? "")")
-        #expect(try Self.status(sandbox, ids[1]).status != .done)
+        #expect(try sandbox.ticketStatus(ids[1]).status != .done)
     }
 }

@@ -149,14 +149,9 @@ struct ReconcileTests {
 
     @Test func aCampaignRollsUpAndClosesWhenItsChildrenAreDone() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
-        func new(_ arguments: String...) throws -> String {
-            let created = try sandbox.run(Sandbox.missionBinary, ["new"] + arguments + ["--no-edit", "--json"]).expectSuccess()
-            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-            return try #require(object?["id"])
-        }
-        let campaign = try new("Ship the parser", "--kind", "campaign", "--owner", "luci")
-        let children = [try new("finish part one", "--parent", campaign, "--state", "ready"),
-                        try new("finish part two", "--parent", campaign, "--state", "ready")]
+        let campaign = try sandbox.newTicket("Ship the parser", "--kind", "campaign", "--owner", "luci")
+        let children = [try sandbox.newTicket("finish part one", "--parent", campaign, "--state", "ready"),
+                        try sandbox.newTicket("finish part two", "--parent", campaign, "--state", "ready")]
         try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         for child in children { #expect(try status(sandbox, child).contains("status: done")) }
         let show = try sandbox.mission("show", campaign).expectSuccess().stdout

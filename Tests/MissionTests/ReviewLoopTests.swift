@@ -35,14 +35,7 @@ struct ReviewLoopTests {
     static func board(titles: [String]) throws -> (Sandbox, [String: String], allow: [String]) {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.script("review-agent.sh", Self.agent)
-        try sandbox.write("board/runtimes.yaml", """
-            profiles:
-              fake:
-                harness: script
-                command: [\(agent), "{prompt_file}"]
-                limits: {wall: 30s}
-            """)
+        let agent = try sandbox.fakeAgent("review-agent.sh", Self.agent)
         try sandbox.write("board/roles.yaml", """
             roles:
               coder: {profiles: [fake], permission: write, evidence: [change, tests]}
@@ -59,45 +52,29 @@ struct ReviewLoopTests {
         try sandbox.git("commit", "-q", "-am", "a review loop").expectSuccess()
         var ids: [String: String] = [:]
         for title in titles {
-            let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
-            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-            ids[title] = try #require(object?["id"])
+            ids[title] = try sandbox.newTicket(title)
         }
         return (sandbox, ids, ["--allow", agent])
-    }
-
-    static func reconcile(_ sandbox: Sandbox, _ allow: [String], times: Int) throws {
-        for _ in 0..<times { try sandbox.run(Sandbox.missionBinary, ["reconcile", "--once"] + allow).expectSuccess() }
-    }
-
-    static func status(_ sandbox: Sandbox, _ id: String) throws -> TicketStatus {
-        let path = "board/tickets/\(id)/status.yaml"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(TicketStatus.self)
-    }
-
-    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
-        let path = "board/tickets/\(id)/evidence/\(name)"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
     }
 
     @Test func aRejectionGoesBackWithTheFindingsAndTheFixPasses() throws {
         let (sandbox, ids, allow) = try Self.board(titles: ["Guard the parser"])
         let id = try #require(ids["Guard the parser"])
-        try Self.reconcile(sandbox, allow, times: 2)             // implement; review returns it
-        var status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 2)             // implement; review returns it
+        var status = try sandbox.ticketStatus(id)
         #expect(status.status == .queued && status.gate == "implement" && status.round == 2)
-        let review = try Self.packet(sandbox, id, "0002-review.yaml")
+        let review = try sandbox.packet(id, "0002-review.yaml")
         #expect(review.verdict?.decision == .returnForFixes)
         #expect(review.verdict?.findings == ["Parser.swift:40: an empty line crashes it"])
         #expect(review.reported?["remaining_risk"] == "none found")
 
-        try Self.reconcile(sandbox, allow, times: 2)             // implement with the findings; review passes
-        status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 2)             // implement with the findings; review passes
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .done)
-        let fix = try Self.packet(sandbox, id, "0003-implement.yaml")
+        let fix = try sandbox.packet(id, "0003-implement.yaml")
         #expect(fix.change?.files?.contains("fixed") == true)
         #expect(fix.reported?["tests"] == "swift test: 3 passed, 0 failed")
-        #expect(try Self.packet(sandbox, id, "0004-review.yaml").verdict?.decision == .pass)
+        #expect(try sandbox.packet(id, "0004-review.yaml").verdict?.decision == .pass)
         // The fix's prompt carried the finding.
         let session = try #require(fix.session)
         #expect(try sandbox.read(".git/mission/sessions/\(session)/prompt.md").contains("an empty line crashes it"))
@@ -106,28 +83,28 @@ struct ReviewLoopTests {
     @Test func anUnreadableVerdictStopsForAPersonWithItsText() throws {
         let (sandbox, ids, allow) = try Self.board(titles: ["mumble about it"])
         let id = try #require(ids["mumble about it"])
-        try Self.reconcile(sandbox, allow, times: 2)
-        let status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 2)
+        let status = try sandbox.ticketStatus(id)
         #expect(status.status == .blocked)
         #expect(status.blockedReason?.contains("looks fine I guess") == true)
-        let packet = try Self.packet(sandbox, id, "0002-review.yaml")
+        let packet = try sandbox.packet(id, "0002-review.yaml")
         #expect(packet.terminal?.rootCause == "unreadable_verdict")
         #expect(packet.terminal?.safeRetry?.allowed == false)
         // Never read as a rejection, never retried.
-        try Self.reconcile(sandbox, allow, times: 1)
-        #expect(try Self.status(sandbox, id).status == .blocked)
+        try sandbox.reconcile(allow, times: 1)
+        #expect(try sandbox.ticketStatus(id).status == .blocked)
         #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(id)/evidence/0003-implement.yaml"))
     }
 
     @Test func aDoneWithoutTheRolesEvidenceComesBackToTheSameGate() throws {
         let (sandbox, ids, allow) = try Self.board(titles: ["forget the risk"])
         let id = try #require(ids["forget the risk"])
-        try Self.reconcile(sandbox, allow, times: 2)
-        var status = try Self.status(sandbox, id)
+        try sandbox.reconcile(allow, times: 2)
+        var status = try sandbox.ticketStatus(id)
         #expect(status.status == .queued && status.gate == "review" && status.round == 2)
-        #expect(try Self.packet(sandbox, id, "0002-review.yaml").terminal?.rootCause == "missing_evidence")
-        try Self.reconcile(sandbox, allow, times: 1)
-        status = try Self.status(sandbox, id)
+        #expect(try sandbox.packet(id, "0002-review.yaml").terminal?.rootCause == "missing_evidence")
+        try sandbox.reconcile(allow, times: 1)
+        status = try sandbox.ticketStatus(id)
         #expect(status.status == .done)
     }
 
@@ -137,8 +114,8 @@ struct ReviewLoopTests {
         try sandbox.write("fixed", "")
         try sandbox.git("add", "fixed").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "fixed already").expectSuccess()
-        try Self.reconcile(sandbox, allow, times: 2)
-        let packet = try Self.packet(sandbox, id, "0002-review.yaml")
+        try sandbox.reconcile(allow, times: 2)
+        let packet = try sandbox.packet(id, "0002-review.yaml")
         let created = try #require(packet.followUps?.first)
         let spec = try sandbox.read("board/tickets/\(created)/ticket.yaml")
         #expect(spec.contains("title: Parse CRLF files"))

@@ -29,11 +29,6 @@ struct SignoffTests {
         try sandbox.git("commit", "-q", "--no-verify", "-m", "\(id): \(status) at \(gate)").expectSuccess()
     }
 
-    static func packet(_ sandbox: Sandbox, _ id: String, _ name: String) throws -> EvidencePacket {
-        let path = "board/tickets/\(id)/evidence/\(name)"
-        return try YAMLDocument.parse(Array(try sandbox.read(path).utf8), file: path).decode(EvidencePacket.self)
-    }
-
     static func json(_ result: RunResult) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
@@ -87,7 +82,7 @@ struct SignoffTests {
         #expect(try sandbox.git("log", "-1", "--format=%an <%ae>").stdout == "Test Person <test@example.com>\n")
         #expect(try sandbox.git("show", "--name-only", "--format=", "HEAD").stdout
             == "board/tickets/\(id)/evidence/0001-release.yaml\n")
-        let packet = try Self.packet(sandbox, id, "0001-release.yaml")
+        let packet = try sandbox.packet(id, "0001-release.yaml")
         #expect(packet.kind == .signoff && packet.ticket == id && packet.gate == "release")
         #expect(packet.ended != nil)
         #expect(packet.signoff == Signoff(by: "Test Person <test@example.com>", decision: .approve, note: "looks right"))
@@ -112,7 +107,7 @@ struct SignoffTests {
         let message = try sandbox.git("log", "-1", "--format=%B").stdout
         #expect(message.hasPrefix("\(id): release rejected by Test Person\n"))
         #expect(message.contains("Mission-Action: reject\n"))
-        #expect(try Self.packet(sandbox, id, "0001-release.yaml").signoff?.decision == .reject)
+        #expect(try sandbox.packet(id, "0001-release.yaml").signoff?.decision == .reject)
     }
 
     @Test func someoneNotInTheGroupIsRefusedWithWhoMaySignAndNothingIsCommitted() throws {
@@ -283,7 +278,7 @@ struct SignoffTests {
         // The merge packet, and the commit that recorded it.
         let packetPath = try #require(object["packet"] as? String)
         #expect(packetPath == "board/tickets/\(id)/evidence/0002-merge.yaml")
-        let packet = try Self.packet(sandbox, id, "0002-merge.yaml")
+        let packet = try sandbox.packet(id, "0002-merge.yaml")
         #expect(packet.kind == .merge && packet.gate == "merge" && packet.ticket == id)
         #expect(packet.change == Board.ChangeRecord(branch: "mission/\(id)", base: base, head: ticketHead,
                                                     files: ["app.txt", "feature.txt"], insertions: 2, deletions: 1))
@@ -341,7 +336,7 @@ struct SignoffTests {
         #expect(try sandbox.git("status", "--porcelain").stdout == " M notes.txt\n")
         #expect(try sandbox.git("diff", "--stat", "HEAD").stdout.contains("notes.txt"))
 
-        let packet = try Self.packet(sandbox, id, "0002-merge.yaml")
+        let packet = try sandbox.packet(id, "0002-merge.yaml")
         #expect(packet.change == Board.ChangeRecord(branch: "mission/\(id)", base: base, head: merge,
                                                     files: ["app.txt", "feature.txt"], insertions: 2, deletions: 1))
         #expect(try sandbox.git("log", "-1", "--format=%(trailers:key=Mission-Merge-Commit,valueonly)").stdout
@@ -377,7 +372,7 @@ struct SignoffTests {
         try sandbox.git("merge", "-q", "-X", "theirs", "mission/\(id)", "-m", "merged by hand").expectSuccess()
         let recorded = try sandbox.mission("merge", id, "--json").expectSuccess()
         #expect(try Self.json(recorded)["kind"] as? String == "up_to_date")
-        #expect(try Self.packet(sandbox, id, "0002-merge.yaml").summary == "mission/\(id) at \(ticketHead.prefix(7)) was already in main")
+        #expect(try sandbox.packet(id, "0002-merge.yaml").summary == "mission/\(id) at \(ticketHead.prefix(7)) was already in main")
         #expect(try sandbox.git("branch", "--list", "mission/*").stdout == "")
     }
 

@@ -8,12 +8,6 @@ struct WatchTests {
         (try? sandbox.git("show", "HEAD:board/tickets/\(id)/status.yaml").stdout) ?? ""
     }
 
-    func newReady(_ sandbox: Sandbox, _ title: String) throws -> String {
-        let created = try sandbox.mission("new", title, "--state", "ready", "--no-edit", "--json").expectSuccess()
-        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-        return try #require(object?["id"])
-    }
-
     @Test func aCommitMakesAnAgentRunAndSIGTERMStopsTheWatcherCleanly() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
         let log = try sandbox.scratch("watch.log")
@@ -21,7 +15,7 @@ struct WatchTests {
         defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
 
         // A ticket committed through mission (libgit2, no hook): seen by the branch moving.
-        let first = try newReady(sandbox, "finish it")
+        let first = try sandbox.newTicket("finish it")
         let done = sandbox.eventually { status(sandbox, first).contains("status: done") }
         #expect(done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
 
@@ -50,7 +44,7 @@ struct WatchTests {
         let (sandbox, _) = try AgentBoard.make(titles: [])
         let log = try sandbox.scratch("watch.log")
         var watcher = try sandbox.spawnMission(["watch", "--allow", AgentBoard.agentPath, "--verbose"], log: log)
-        let id = try newReady(sandbox, "go slow")
+        let id = try sandbox.newTicket("go slow")
         // Mid-session: the agent has started and printed, not merely been claimed.
         let working = sandbox.eventually {
             guard let line = status(sandbox, id).split(separator: "\n").first(where: { $0.contains("id: S-") }) else { return false }
@@ -115,9 +109,7 @@ struct WatchTests {
         defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
 
         // A person creates a ticket in their clone and pushes it.
-        let created = try sandbox.mission("new", "finish it", "--state", "ready", "--no-edit", "--json").expectSuccess()
-        let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
-        let id = try #require(object?["id"])
+        let id = try sandbox.newTicket("finish it")
         try sandbox.git("push", "-q", "origin", "main").expectSuccess()
 
         let done = sandbox.eventually {
