@@ -143,6 +143,23 @@ public enum TerminalStates {
                           + ["The gate returns the ticket to the agent with this list; the round counts."])
     }
 
+    /// Endings whose cause the session's own last words usually name (a stack trace, "permission denied").
+    static let explainedByOutput: Set<String> = [
+        "exit_nonzero", "killed_by_signal", "wall_time", "idle_time", "no_signal", "watcher_restarted", "worker_died",
+    ]
+
+    /// `terminal` with the last line the session printed (from `tail`) added to its summary, for the endings that
+    /// line usually explains, so every view shows why without opening the transcript. JSON event lines are passed
+    /// over: they are a CLI's stream, not its words.
+    public static func withLastOutput(_ terminal: TerminalState, tail: String) -> TerminalState {
+        guard let cause = terminal.rootCause, explainedByOutput.contains(cause),
+              let last = tail.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
+                  .last(where: { !$0.isEmpty && !$0.hasPrefix("{") }) else { return terminal }
+        var explained = terminal
+        explained.summary += " Last output: \(oneLine(last, limit: 200))"
+        return explained
+    }
+
     /// `text` on one line, cut after `limit` characters.
     private static func oneLine(_ text: String, limit: Int) -> String {
         let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -97,7 +97,8 @@ extension Reconciler {
 
     /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
     /// Everything that leaves the session folder is redacted first: transcript, tail, argv, the agent's words.
-    func record(_ session: Started, end: SessionEnd?, conclusion judged: Conclusion, now: Date) throws {
+    /// Returns the terminal state as committed: judged against the role, explained by the last output, redacted.
+    func record(_ session: Started, end: SessionEnd?, conclusion judged: Conclusion, now: Date) throws -> TerminalState {
         var conclusion = judged
         let raw = conclusion.findings.harvest
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session.session)")
@@ -120,8 +121,8 @@ extension Reconciler {
             .joined(separator: "\n").trimmingCharacters(in: .newlines)
         var harvest = raw
         harvest.summary = raw.summary.map(Redactor.redact)
-        var terminal = unredacted
-        terminal.summary = Redactor.redact(unredacted.summary)
+        var terminal = TerminalStates.withLastOutput(unredacted, tail: tail)
+        terminal.summary = Redactor.redact(terminal.summary)
         var exitCode: Int?
         var signal: Int?
         if case .exited(let code)? = end { exitCode = Int(code) }
@@ -191,6 +192,7 @@ extension Reconciler {
             ] + followUpFiles
         }
         if closed { pruneWorktree(session.ticket) }
+        return terminal
     }
 
     /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates

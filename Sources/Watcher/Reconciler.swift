@@ -123,8 +123,8 @@ public final class Reconciler {
             leases[started.session] = now.addingTimeInterval(leaseDuration)
         } catch let failure as LaunchFailure {
             let conclusion = Conclusion(failure.outcome, gate: gate)
-            try record(failure.started, end: nil, conclusion: conclusion, now: now)
-            report.sessions.append((ticket, failure.started.session, conclusion.terminal))
+            let recorded = try record(failure.started, end: nil, conclusion: conclusion, now: now)
+            report.sessions.append((ticket, failure.started.session, recorded))
         }
     }
 
@@ -141,8 +141,8 @@ public final class Reconciler {
                     ticket: ticket, session: session, gate: status.gate ?? "?", role: nil, profile: status.session?.profile,
                     handle: handle(session), nonce: "", argv: [], started: status.session?.started ?? now, limits: .init())
                 let conclusion = conclude(info, end: end, seenByParent: false, now: now)
-                try record(info, end: end, conclusion: conclusion, now: now)
-                report.sessions.append((ticket, session, conclusion.terminal))
+                let recorded = try record(info, end: end, conclusion: conclusion, now: now)
+                report.sessions.append((ticket, session, recorded))
             case .block(let ticket, let reason):
                 try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
                     status.status = .blocked
@@ -215,8 +215,8 @@ public final class Reconciler {
         waiting = []
         for pending in unrecorded {
             do {
-                try record(pending.started, end: pending.end, conclusion: pending.conclusion, now: now)
-                finished.append((pending.started.ticket, pending.started.session, pending.conclusion.terminal))
+                let recorded = try record(pending.started, end: pending.end, conclusion: pending.conclusion, now: now)
+                finished.append((pending.started.ticket, pending.started.session, recorded))
                 unrecorded.removeAll { $0.started.session == pending.started.session }
             } catch {
                 waiting.append("\(pending.started.ticket): the outcome of \(pending.started.session) waits: \(error)")
@@ -234,8 +234,8 @@ public final class Reconciler {
             let session = item.started
             let conclusion = conclude(session, end: end, seenByParent: item.watch.isChild, now: now)
             do {
-                try record(session, end: end, conclusion: conclusion, now: now)
-                finished.append((session.ticket, session.session, conclusion.terminal))
+                let recorded = try record(session, end: end, conclusion: conclusion, now: now)
+                finished.append((session.ticket, session.session, recorded))
             } catch {
                 unrecorded.append((session, end, conclusion))
                 waiting.append("\(session.ticket): the outcome of \(session.session) waits: \(error)")

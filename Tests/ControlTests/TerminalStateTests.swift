@@ -52,4 +52,17 @@ import Testing
         let exit = TerminalStates.decide(.exited(1), harvest: Self.forged, gate: "implement")
         #expect(exit.summary.contains("forged signal"))
     }
+
+    @Test func aFailureSaysTheLastThingTheSessionPrinted() {
+        let failed = TerminalStates.decide(.exited(2), harvest: Self.said, gate: "implement")
+        let tail = "building...\nerror: cannot open Package.swift: permission denied\n{\"type\":\"result\"}\n\n"
+        #expect(TerminalStates.withLastOutput(failed, tail: tail).summary
+            == "The runtime exited with status 2. Last output: error: cannot open Package.swift: permission denied")
+        // Nothing to add: no words, or an ending the output does not explain.
+        #expect(TerminalStates.withLastOutput(failed, tail: "{\"type\":\"x\"}\n").summary == failed.summary)
+        let done = TerminalStates.decide(.exited(0), harvest: Self.signal(.done, "did it"), gate: "implement")
+        #expect(TerminalStates.withLastOutput(done, tail: "did it\n").summary == "did it")
+        let long = TerminalStates.withLastOutput(failed, tail: String(repeating: "x", count: 500))
+        #expect(long.summary.count == failed.summary.count + " Last output: ".count + 200)
+    }
 }
