@@ -67,6 +67,10 @@ struct ReviewLoopTests {
         #expect(review.verdict?.decision == .returnForFixes)
         #expect(review.verdict?.findings == ["Parser.swift:40: an empty line crashes it"])
         #expect(review.reported?["remaining_risk"] == "none found")
+        // `mission show` says why it came back.
+        let shown = try sandbox.mission("show", id).expectSuccess().stdout
+        #expect(shown.contains("0002-review.yaml  session at review via fake  ok: reviewed\n      verdict: return_for_fixes\n"
+                               + "      - Parser.swift:40: an empty line crashes it\n"), "\(shown)")
 
         try sandbox.reconcile(allow, times: 2)             // implement with the findings; review passes
         status = try sandbox.ticketStatus(id)

@@ -131,6 +131,11 @@ struct Show: ParsableCommand {
                 case .success(let p):
                     let outcome = p.terminal.map { "\($0.status.rawValue): \($0.summary)" } ?? p.summary ?? ""
                     out.append("  \(packet.name)  \(p.kind.rawValue) at \(p.gate)\(p.profile.map { " via \($0)" } ?? "")  \(outcome)")
+                    // A return says why: the decision and each finding (a check's are its last output lines).
+                    if let verdict = p.verdict, verdict.decision != .pass {
+                        out.append("      verdict: \(verdict.decision.rawValue)")
+                        out += (verdict.findings ?? []).map { "      - \($0)" }
+                    }
                 case .failure(let diagnostic):
                     out.append("  \(packet.name)  (does not load: \(diagnostic))")
                 }
