@@ -85,7 +85,7 @@ public enum Gates {
         var next = status
         next.status = .needsInput
         next.gate = gate
-        next.question = "\(why)\nRounds:\n\(history)\nAnswer with what to do (a note), or mark the ticket ready again."
+        next.question = "\(why)\nRounds:\n\(history)\nAnswer with what to do ('mission answer'): the ticket goes back to \(gate) with your answer, for one more round."
         next.nextAction = NextAction(who: owner ?? "a person", what: "decide how \(gate) goes on: 'mission answer'")
         return next
     }

@@ -173,10 +173,12 @@ public enum Planner {
                 if session == nil, snapshot.isReady(record) {
                     candidates.append((record, status?.attempt ?? 1))
                 }
-            case .needsInput?:
-                // Note names carry whole seconds: a note from the question's second on counts as its answer.
-                if let asked = status?.updated, let latest = record.notes.compactMap(Self.noteDate).max(),
-                   latest >= Date(timeIntervalSince1970: asked.timeIntervalSince1970.rounded(.down)) {
+            case .needsInput?, .blocked?:
+                // A person's note answers the question, or says the block is dealt with (`mission answer`): the
+                // ticket goes back to its gate. Note names carry whole seconds: a note from the second the ticket
+                // stopped on counts.
+                if let stopped = status?.updated, let latest = record.notes.compactMap(Self.noteDate).max(),
+                   latest >= Date(timeIntervalSince1970: stopped.timeIntervalSince1970.rounded(.down)) {
                     actions.append(.resume(ticket: record.id, gate: status?.gate))
                 }
             case .waiting?:
@@ -186,7 +188,7 @@ public enum Planner {
                 }) {
                     actions.append(.collectSignoff(ticket: record.id, gate: gate, packet: packet))
                 }
-            case .inReview?, .blocked?, .done?, .cancelled?:
+            case .inReview?, .done?, .cancelled?:
                 break  // a person acts, or it is finished
             }
         }

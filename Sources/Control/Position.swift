@@ -212,7 +212,8 @@ extension BoardSnapshot {
         case .needsInput:
             return NextAction(who: person, what: "answer with 'mission answer \(id)'")
         case .blocked:
-            return NextAction(who: person, what: status.blockedReason.map { "unblock it: \($0)" } ?? "unblock it")
+            let unblock = "answer with 'mission answer \(id)' once it can go on"
+            return NextAction(who: person, what: status.blockedReason.map { "\(unblock): \($0)" } ?? unblock)
         case .waiting:
             if case .human(let group)? = position.executor {
                 return NextAction(who: group, what: "sign off with 'mission approve \(id) --gate \(gate)'")

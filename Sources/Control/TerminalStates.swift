@@ -43,7 +43,7 @@ public enum TerminalStates {
         case .worktreeFailed(let why):
             return failure("worktree_failed", "The ticket's worktree could not be prepared: \(why)", retry: false,
                            because: "the repository needs a person's attention", stop: "worktree failed",
-                           next: ["Look at the ticket branch and the worktree, then mark the ticket ready again."])
+                           next: ["Look at the ticket branch and the worktree, then answer with 'mission answer' to try again."])
         case .wallTimeLimit:
             return failure("wall_time", "The session ran past its wall-time limit and was stopped.", retry: true,
                            because: "a fresh attempt may finish in time", stop: "wall-time limit",
@@ -115,7 +115,7 @@ public enum TerminalStates {
             }
             return failure("no_signal", "The runtime exited 0 without reporting DONE, REVIEW or QUESTION.", retry: false,
                            because: "exit 0 without a signal is not success, and retrying blindly may redo work",
-                           stop: "no signal", next: ["Read the transcript and decide: mark ready again, or fix the prompt."],
+                           stop: "no signal", next: ["Read the transcript, fix the prompt or the runtime, then answer with 'mission answer' to run the gate again."],
                            human: true)
         }
     }
@@ -128,7 +128,7 @@ public enum TerminalStates {
                       safeRetry: RetryDecision(allowed: false, reason: "re-running a reviewer whose verdict cannot be read loops"),
                       stopCondition: "unreadable verdict", humanInputRequired: true,
                       nextActions: ["Read the reviewer's text in this packet and the transcript.",
-                                    "Record the verdict (pass, fail or return_for_fixes) in a note with 'mission answer', or mark the ticket ready again to review anew."])
+                                    "Answer with 'mission answer' (what the reviewer should know): the review runs again with your answer."])
     }
 
     /// The terminal state of a session at `gate` that ended without the evidence its role must leave (`names`).

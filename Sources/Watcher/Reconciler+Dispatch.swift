@@ -295,12 +295,12 @@ extension Reconciler {
             guard let entry = try? store.repository.entry(at: "\(record.folder)/notes/\(name)", in: tree),
                   let bytes = try? store.repository.blob(entry.id) else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
-            return PromptContext.Note(name: name, text: text, answersQuestion: text.hasPrefix(Self.answerPrefix))
+            return PromptContext.Note(name: name, text: text, answersQuestion: Self.answerPrefixes.contains { text.hasPrefix($0) })
         }
     }
 
-    /// How `mission answer` starts its note.
-    static let answerPrefix = "Answer to the question"
+    /// How `mission answer` starts its note: to a question, or to the reason a ticket is blocked.
+    static let answerPrefixes = ["Answer to the question", "Answer to the block"]
 
     /// The prompt from the board's own template (`templates/prompt.md` in the board folder), or the built-in one
     /// when the board has none; a template with mistakes falls back to the built-in one and the mistakes are said.

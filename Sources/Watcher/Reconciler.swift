@@ -147,7 +147,7 @@ public final class Reconciler {
                 try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
                     status.status = .blocked
                     status.blockedReason = reason
-                    status.nextAction = NextAction(who: spec.owner ?? "a person", what: reason)
+                    status.nextAction = NextAction(who: spec.owner ?? "a person", what: Self.unblock(ticket, reason))
                 }
             case .cancel(let ticket):
                 try writeStatus(ticket, message: "\(ticket): cancelled") { status, _ in
@@ -175,6 +175,10 @@ public final class Reconciler {
                 try writeStatus(ticket, message: "\(ticket): answered; back to \(gate ?? "its gate")") { status, _ in
                     status.status = .queued
                     status.question = nil
+                    // A person has looked: a blocked ticket starts a fresh streak with its retries.
+                    status.blockedReason = nil
+                    status.failures = [:]
+                    status.attempt = 1
                     status.nextAction = NextAction(who: "watcher", what: "dispatch \(gate ?? "the gate") with the answer")
                 }
             case .runCheck(let ticket, let gate, let command, let attempt):

@@ -231,6 +231,18 @@ struct PlanBoard {
         #expect(board.plan() == [.resume(ticket: "MC-Q", gate: "review")])
     }
 
+    @Test func aNoteAfterTheBlockSendsTheTicketBackToItsGate() {
+        var board = PlanBoard()
+        let blocked = Date(timeIntervalSince1970: 1_795_342_500)  // 2026-11-22T10:15:00Z
+        board.add("MC-B", status: TicketStatus(status: .blocked, gate: "implement", attempt: 3, updated: blocked,
+                                               blockedReason: "retries exhausted", failures: ["exit_nonzero": 1]))
+        #expect(board.plan().isEmpty)
+        board.records[0].notes = ["20261122T101000Z-luci.md"]  // a note from before the block
+        #expect(board.plan().isEmpty)
+        board.records[0].notes.append("20261122T101600Z-luci.md")
+        #expect(board.plan() == [.resume(ticket: "MC-B", gate: "implement")])
+    }
+
     @Test func workInProgressIsNeverTouched() {
         var board = PlanBoard()
         for (index, status) in [StatusValue.needsInput, .inReview, .waiting, .blocked, .done].enumerated() {

@@ -271,7 +271,7 @@ import Testing
         #expect(state.stopCondition == "unreadable verdict")
         #expect(state.summary.contains("review") && state.summary.contains("VERDICT: looks fine to me"))
         let next = state.nextActions ?? []
-        #expect(next.contains { $0.contains("mission answer") } && next.contains { $0.contains("ready") })
+        #expect(next.contains { $0.contains("mission answer") && $0.contains("the review runs again") })
         // A long, many-line text stays one line of bounded length in the summary.
         let long = TerminalStates.unreadableVerdict("FINDING: a\nVERDICT: " + String(repeating: "x", count: 2000), gate: "review")
         #expect(!long.summary.contains("\n") && long.summary.count < 700)

@@ -1,3 +1,4 @@
+import Board
 import Foundation
 import Testing
 
@@ -64,7 +65,7 @@ struct ReconcileTests {
         #expect(try status(sandbox, id).contains("status: needs_input"))
         let notYet = try sandbox.mission("answer", ids["finish it"]!, "nothing was asked")
         #expect(notYet.status == 1)
-        #expect(notYet.stderr.contains("has no open question"))
+        #expect(notYet.stderr.contains("has no open question and is not blocked"))
 
         try sandbox.mission("answer", id, "Port 8080, please.").expectSuccess()
         try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // the watcher sees the answer
@@ -129,6 +130,27 @@ struct ReconcileTests {
             == "0001-run.yaml\n0002-run.yaml\n")
         // Nothing else is left to do: every other ticket settled in the first pass.
         #expect(try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess().stdout.contains("Nothing to do"))
+        #expect(try sandbox.mission("show", id).expectSuccess().stdout.contains("then 'mission answer \(id)' sends it back to its gate"))
+
+        // A person deals with it and says so: the ticket goes back to its gate with a fresh set of retries.
+        let answered = try sandbox.mission("answer", id, "The compiler is fixed; try again.").expectSuccess()
+        #expect(answered.stdout.contains("fresh set of retries"))
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // sees the answer
+        let resumed = try sandbox.ticketStatus(id)
+        #expect(resumed.status == .queued && resumed.attempt == 1 && resumed.failures.isEmpty && resumed.blockedReason == nil)
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()  // runs again (and fails again)
+        let again = try sandbox.packet(id, "0003-run.yaml")
+        #expect(again.terminal?.rootCause == "exit_nonzero")
+        #expect(try sandbox.read(".git/mission/sessions/\(try #require(again.session))/prompt.md")
+            .contains("The compiler is fixed; try again."))
+        #expect(try sandbox.ticketStatus(id).status == .failed, "one failure of a fresh streak is retried, not blocked")
+    }
+
+    @Test func answerRefusesATicketThatNeitherAsksNorIsBlocked() throws {
+        let (sandbox, ids) = try board()
+        let refused = try sandbox.mission("answer", ids["finish it"]!, "nothing was asked")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("has no open question and is not blocked"))
     }
 
     @Test func aNoteThatArrivesWhileTheLastSessionRunsIsRecordedAsUndelivered() throws {

@@ -3,10 +3,10 @@ import Board
 import Foundation
 import Git
 
-/// `mission answer ID "text"`: answer a ticket's open question.
+/// `mission answer ID "text"`: answer a ticket's open question, or say what was done about its block.
 struct Answer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Answer a ticket's open question: the watcher sends it back to its gate with the answer in the prompt.",
+        abstract: "Answer a ticket's open question, or its block: the watcher sends it back to its gate with the answer in the prompt.",
         discussion: "The answer is a note (append-only); status.yaml stays the watcher's to change.")
 
     @OptionGroup var board: BoardOptions
@@ -32,13 +32,25 @@ struct Answer: ParsableCommand {
             let context = try BoardContext.open(board)
             let snapshot = try context.listing(parsing: [id])
             let record = try context.record(id, in: snapshot)
-            guard record.status?.status == .needsInput, let question = record.status?.question else {
-                throw MissionFailure("\(id) has no open question (status: \(record.status?.status.rawValue ?? "none")); use 'mission note' for a comment")
+            let status = record.status
+            let heading: String
+            switch status?.status {
+            case .needsInput? where status?.question != nil:
+                heading = "Answer to the question: \(status?.question ?? "")"
+            case .blocked?:
+                heading = "Answer to the block: \(status?.blockedReason ?? "blocked for a person")"
+            default:
+                throw MissionFailure("\(id) has no open question and is not blocked (status: \(status?.status.rawValue ?? "none")); "
+                                     + "use 'mission note' for a comment")
             }
-            let answer = "Answer to the question: \(question)\n\n\(body)"
-            let (path, commit) = try context.addNote(answer, to: id, in: snapshot, action: "answer")
+            let (path, commit) = try context.addNote("\(heading)\n\n\(body)", to: id, in: snapshot, action: "answer")
+            let gate = status?.gate ?? "its gate"
             if json { try Output.json(["id": id, "path": path, "commit": commit.hex]) }
-            else { print("Answered \(id)'s question; the watcher sends it back to \(record.status?.gate ?? "its gate").") }
+            else if status?.status == .blocked {
+                print("Answered \(id)'s block; the watcher sends it back to \(gate) with your answer and a fresh set of retries.")
+            } else {
+                print("Answered \(id)'s question; the watcher sends it back to \(gate).")
+            }
         }
     }
 }
