@@ -27,7 +27,7 @@ public struct KimiHarness: Harness {
         argv.ensure("--print")
         argv.set("--output-format", "stream-json")
         try argv.set("--model", checked: request.model, aliases: ["-m"])
-        try argv.set("--session", checked: request.resumeSessionID, aliases: ["-S"])
+        try argv.set("--session", checked: request.resumeSessionID, aliases: ["-S", "--resume", "-r"])
         return Invocation(argv: argv.words, environmentNames: request.environmentNames, stdin: .file(request.promptFile))
     }
 
