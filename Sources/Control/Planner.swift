@@ -193,7 +193,9 @@ public enum Planner {
             }
         }
 
-        for run in Scheduler.due(jobs: config.schedule.jobs, lastRuns: Scheduler.lastRuns(in: snapshot), now: now) {
+        // Reading every ticket's labels (the archive's too) is for boards that schedule anything.
+        let lastRuns = config.schedule.jobs.isEmpty ? [:] : Scheduler.lastRuns(in: snapshot)
+        for run in Scheduler.due(jobs: config.schedule.jobs, lastRuns: lastRuns, now: now) {
             actions.append(.runScheduled(job: run.job, due: run.due, missed: run.missed))
         }
 
@@ -260,7 +262,8 @@ public enum Planner {
     /// account's, so it holds for every ticket, not only the one whose session met it.
     public static func rateLimitedProfiles(_ snapshot: BoardSnapshot, now: Date) -> [String: Date] {
         var limited: [String: Date] = [:]
-        for record in snapshot.tickets where record.status?.rateLimits.isEmpty == false {
+        // An archived ticket is closed: its limits are long past, and the archive is most of a large board.
+        for record in snapshot.tickets where !record.archived && record.status?.rateLimits.isEmpty == false {
             for (profile, reset) in record.status?.rateLimits ?? [:] where reset > now {
                 limited[profile] = max(limited[profile] ?? reset, reset)
             }
