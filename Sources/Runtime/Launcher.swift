@@ -76,7 +76,11 @@ public enum Launcher {
     public static func resolve(_ command: String, path: String, relativeTo directory: String? = nil)
         throws(LaunchError) -> String {
         if command.contains("/") {
-            let file = command.hasPrefix("/") || directory == nil ? command : "\(directory!)/\(command)"
+            let file = if let directory, !command.hasPrefix("/") {
+                URL(fileURLWithPath: command, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardized.path
+            } else {
+                command
+            }
             guard FileManager.default.isExecutableFile(atPath: file) else {
                 throw LaunchError(message: "executable not found or not executable: \(file)")
             }
