@@ -140,3 +140,27 @@ public struct DirectorySource: BoardSource {
         return [UInt8](data)
     }
 }
+
+extension TreeSource {
+    /// The ticket's evidence packets in this tree, by file name, oldest first: each decoded, or the diagnostic
+    /// that says why it is not (missing, unreadable, not a packet).
+    public func evidence(of record: TicketRecord) -> [(name: String, packet: Result<EvidencePacket, Diagnostic>)] {
+        record.evidence.map { name in
+            let path = "\(record.folder)/\(TicketFile.evidence)/\(name)"
+            let start = SourceLocation(file: path, line: 1, column: 1)
+            do {
+                guard let entry = try entry(at: path) else { return (name, .failure(Diagnostic("missing", at: start))) }
+                return (name, .success(try YAMLDocument.parse(try read(entry), file: path).decode(EvidencePacket.self)))
+            } catch let diagnostic as Diagnostic {
+                return (name, .failure(diagnostic))
+            } catch {
+                return (name, .failure(Diagnostic("cannot read: \(error)", at: start)))
+            }
+        }
+    }
+
+    /// The ticket's evidence packets that decode, by file name, oldest first (`check` reports the others).
+    public func decodedEvidence(of record: TicketRecord) -> [(name: String, packet: EvidencePacket)] {
+        evidence(of: record).compactMap { item in (try? item.packet.get()).map { (item.name, $0) } }
+    }
+}

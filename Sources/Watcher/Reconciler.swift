@@ -286,13 +286,8 @@ public final class Reconciler {
     /// The ticket's evidence packets that decode, oldest first (a packet that does not is reported by `check`).
     func packets(of record: TicketRecord, in snapshot: BoardSnapshot, excluding excluded: String? = nil) -> [EvidencePacket] {
         guard let commit = snapshot.commit, let tree = try? store.repository.commit(commit).tree else { return [] }
-        return record.evidence.filter { $0 != excluded }.compactMap { name in
-            let path = "\(record.folder)/evidence/\(name)"
-            guard let entry = try? store.repository.entry(at: path, in: tree),
-                  let bytes = try? store.repository.blob(entry.id),
-                  let document = try? YAMLDocument.parse(bytes, file: path) else { return nil }
-            return try? document.decode(EvidencePacket.self)
-        }
+        return TreeSource(repository: store.repository, root: tree).decodedEvidence(of: record)
+            .filter { $0.name != excluded }.map(\.packet)
     }
 
     /// What the watcher that started `session` saved about it.

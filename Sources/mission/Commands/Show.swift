@@ -33,9 +33,7 @@ struct Show: ParsableCommand {
             let now = Date()
             guard let commit = snapshot.commit else { throw MissionFailure("the board has no commits") }
             let source = TreeSource(repository: context.repository, root: try context.repository.commit(commit).tree)
-            let packets = record.evidence.map { name in
-                EvidenceView(name: name, result: Self.packet("\(record.folder)/evidence/\(name)", source: source))
-            }
+            let packets = source.evidence(of: record).map { EvidenceView(name: $0.name, result: $0.packet) }
             let notes = record.notes.map { name in
                 NoteView(name: name, text: Self.text("\(record.folder)/notes/\(name)", source: source))
             }
@@ -44,20 +42,6 @@ struct Show: ParsableCommand {
                 return
             }
             print(Self.render(record, snapshot: snapshot, packets: packets, notes: notes, now: now))
-        }
-    }
-
-    static func packet(_ path: String, source: TreeSource) -> Result<EvidencePacket, Diagnostic> {
-        do {
-            guard let entry = try source.entry(at: path) else {
-                return .failure(Diagnostic("missing", at: SourceLocation(file: path, line: 1, column: 1)))
-            }
-            let bytes = try source.read(entry)
-            return .success(try YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self))
-        } catch let diagnostic as Diagnostic {
-            return .failure(diagnostic)
-        } catch {
-            return .failure(Diagnostic("cannot read: \(error)", at: SourceLocation(file: path, line: 1, column: 1)))
         }
     }
 

@@ -244,12 +244,6 @@ enum HumanGates {
     static func packets(of record: TicketRecord, in snapshot: BoardSnapshot,
                         repository: Repository) throws -> [(name: String, packet: EvidencePacket)] {
         guard let commit = snapshot.commit else { return [] }
-        let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
-        return record.evidence.compactMap { name in
-            let path = "\(record.folder)/\(TicketFile.evidence)/\(name)"
-            guard let entry = try? source.entry(at: path), let bytes = try? source.read(entry),
-                  let packet = try? YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self) else { return nil }
-            return (name, packet)
-        }
+        return TreeSource(repository: repository, root: try repository.commit(commit).tree).decodedEvidence(of: record)
     }
 }
