@@ -132,6 +132,16 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// `rows` (the first is the header) as aligned columns two spaces apart; the last column is not padded.
+    static func table(_ rows: [[String]]) -> [String] {
+        guard let header = rows.first else { return [] }
+        let widths = header.indices.map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { column in column == row.count - 1 ? row[column] : fit(row[column], widths[column]) }
+                .joined(separator: "  ")
+        }
+    }
+
     /// `text` on one line, cut to `width` characters with an ellipsis, or padded with spaces to `width`.
     /// Plain Swift: this runs for every row of a listing, and Foundation's string bridging was most of its cost.
     static func fit(_ text: String, _ width: Int) -> String {

@@ -146,6 +146,28 @@ struct ReconcileTests {
         #expect(try sandbox.ticketStatus(id).status == .failed, "one failure of a fresh streak is retried, not blocked")
     }
 
+    @Test func healthSaysHowEachProfilesSessionsEnded() throws {
+        let (sandbox, _) = try AgentBoard.make(titles: ["finish it", "stay silent"])
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        let text = try sandbox.mission("health").expectSuccess().stdout
+        #expect(text.contains("Tickets: 1 blocked, 1 done"), "\(text)")
+        #expect(text.contains("Runners: none holds a session."), "\(text)")
+        let row = try #require(text.split(separator: "\n").first { $0.hasPrefix("  fake ") }, "\(text)")
+        let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        #expect(cells == ["fake", "2", "1", "0", "1", "-", "no_signal", "1"], "\(row)")
+
+        let json = try sandbox.mission("health", "--json", "--since", "1h").expectSuccess().stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["window"] as? String == "1h")
+        let profiles = try #require(object["profiles"] as? [[String: Any]])
+        let fake = try #require(profiles.first { $0["profile"] as? String == "fake" })
+        #expect(fake["runs"] as? Int == 2 && fake["error"] as? Int == 1)
+        #expect(fake["causes"] as? [String: Int] == ["no_signal": 1])
+
+        let bad = try sandbox.mission("health", "--since", "a week")
+        #expect(bad.status == 1 && bad.stderr.contains("--since 'a week' is not a duration"))
+    }
+
     @Test func answerRefusesATicketThatNeitherAsksNorIsBlocked() throws {
         let (sandbox, ids) = try board()
         let refused = try sandbox.mission("answer", ids["finish it"]!, "nothing was asked")

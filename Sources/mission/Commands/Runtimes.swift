@@ -402,13 +402,7 @@ extension RuntimesReport {
                     roles.isEmpty ? "-" : roles,
                 ])
             }
-            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                let cells = row.indices.map { column in
-                    column == row.count - 1 ? row[column] : Output.fit(row[column], widths[column])
-                }
-                print(cells.joined(separator: "  "))
-            }
+            Output.table(rows).forEach { print($0) }
             print("")
             let nameWidth = profiles.map(\.name.count).max() ?? 0
             for profile in profiles {
