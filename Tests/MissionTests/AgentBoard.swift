@@ -40,12 +40,7 @@ enum AgentBoard {
                 command: [\(agentPath), "{prompt_file}"]
                 limits: {wall: 30s, idle: 20s}
             """)
-        try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [fake]\n    permission: write\n")
-        try sandbox.write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
-        let settings = try sandbox.read("board/mission.yaml")
-            .replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
-            .replacingOccurrences(of: "max_workers: 2", with: "max_workers: 8")
-        try sandbox.write("board/mission.yaml", settings)
+        try sandbox.useTaskWorkflow(maxWorkers: 8)
         try sandbox.git("commit", "-q", "-am", "a fake agent").expectSuccess()
         var ids: [String: String] = [:]
         for title in titles {

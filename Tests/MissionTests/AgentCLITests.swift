@@ -38,10 +38,7 @@ struct AgentCLITests {
                 env: \(env)
                 limits: {wall: 30s}
             """)
-        try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [claude, codex]\n    permission: write\n")
-        try sandbox.write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
-        let settings = try sandbox.read("board/mission.yaml").replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
-        try sandbox.write("board/mission.yaml", settings)
+        try sandbox.useTaskWorkflow(profiles: ["claude", "codex"])
         try sandbox.git("commit", "-q", "-am", "agent CLIs").expectSuccess()
         return (sandbox, try sandbox.newTicket("Teach the harvester about echoes"), bin)
     }

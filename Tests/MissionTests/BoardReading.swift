@@ -19,6 +19,16 @@ extension Sandbox {
         return agent
     }
 
+    /// Makes `task` (one agent gate, `run`, for the role `coder` served by `profiles`) the board's only workflow
+    /// and its default, with at most `maxWorkers` sessions at once.
+    func useTaskWorkflow(profiles: [String] = ["fake"], maxWorkers: Int = 2) throws {
+        try write("board/roles.yaml", "roles:\n  coder: {profiles: [\(profiles.joined(separator: ", "))], permission: write}\n")
+        try write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
+        try write("board/mission.yaml", try read("board/mission.yaml")
+            .replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
+            .replacingOccurrences(of: "max_workers: 2", with: "max_workers: \(maxWorkers)"))
+    }
+
     /// Creates a ticket with `mission new TITLE … --no-edit --json` (ready unless `arguments` say otherwise) and
     /// returns its id.
     func newTicket(_ title: String, _ arguments: String...) throws -> String {

@@ -23,12 +23,7 @@ struct LimitTests {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
         let agent = try sandbox.fakeAgent("limit-agent.sh", Self.agent, limits: "{wall: 3s, idle: 1s, output: 20KB}")
-        try sandbox.write("board/roles.yaml", "roles:\n  coder: {profiles: [fake], permission: write}\n")
-        try sandbox.write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
-        let settings = try sandbox.read("board/mission.yaml")
-            .replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
-            .replacingOccurrences(of: "max_workers: 2", with: "max_workers: 5")
-        try sandbox.write("board/mission.yaml", settings)
+        try sandbox.useTaskWorkflow(maxWorkers: 5)
         try sandbox.git("commit", "-q", "-am", "limits").expectSuccess()
         let expected = ["die by a signal": "killed_by_signal", "run too long": "wall_time", "go quiet": "idle_time",
                         "flood the output": "output_flood", "lose its worktree": "worktree_failed"]
