@@ -27,6 +27,12 @@ public struct HealthReport: Sendable, Equatable {
         public var expiredLeases: Int
     }
 
+    /// A root cause and how many sessions ended with it.
+    public struct Cause: Sendable, Equatable {
+        public var cause: String
+        public var count: Int
+    }
+
     /// How one profile's sessions ended within the window.
     public struct ProfileCounts: Sendable, Equatable {
         public var profile: String
@@ -34,15 +40,10 @@ public struct HealthReport: Sendable, Equatable {
         public var warning = 0
         public var error = 0
         /// Root causes of the sessions that did not end ok, most frequent first.
-        public var causes: [(cause: String, count: Int)] = []
+        public var causes: [Cause] = []
         /// When its rate limit resets, if one parks it now.
         public var parkedUntil: Date?
         public var runs: Int { ok + warning + error }
-
-        public static func == (a: Self, b: Self) -> Bool {
-            a.profile == b.profile && a.ok == b.ok && a.warning == b.warning && a.error == b.error
-                && a.parkedUntil == b.parkedUntil && a.causes.elementsEqual(b.causes) { $0 == $1 }
-        }
     }
 
     public var sessions: [Session] = []
@@ -100,7 +101,7 @@ public struct HealthReport: Sendable, Equatable {
         }
         report.profiles = counts.values.map { entry in
             var entry = entry
-            entry.causes = (causes[entry.profile] ?? [:]).map { ($0.key, $0.value) }
+            entry.causes = (causes[entry.profile] ?? [:]).map { Cause(cause: $0.key, count: $0.value) }
                 .sorted { ($0.count, $1.cause) > ($1.count, $0.cause) }
             return entry
         }.sorted { $0.profile < $1.profile }

@@ -212,8 +212,7 @@ extension BoardSnapshot {
         case .needsInput:
             return NextAction(who: person, what: "answer with 'mission answer \(id)'")
         case .blocked:
-            let unblock = "answer with 'mission answer \(id)' once it can go on"
-            return NextAction(who: person, what: status.blockedReason.map { "\(unblock): \($0)" } ?? unblock)
+            return .unblock(id, who: person, after: status.blockedReason)
         case .waiting:
             if case .human(let group)? = position.executor {
                 return NextAction(who: group, what: "sign off with 'mission approve \(id) --gate \(gate)'")
@@ -224,5 +223,15 @@ extension BoardSnapshot {
         case .done, .cancelled:
             return nil
         }
+    }
+}
+
+extension NextAction {
+    /// What a person does about the blocked ticket `id`: `what` (the reason, or the first step), then `mission
+    /// answer` to send it back to its gate, unless `what` says so already.
+    public static func unblock(_ id: String, who: String, after what: String?) -> NextAction {
+        let answer = "'mission answer \(id)' sends it back to its gate"
+        guard let what else { return NextAction(who: who, what: "once it can go on, \(answer)") }
+        return NextAction(who: who, what: what.contains("mission answer") ? what : "\(what); then \(answer)")
     }
 }

@@ -91,7 +91,8 @@ extension Reconciler {
                                                          outputBytes: profile.limits?.output?.bytes),
                            harness: profile.harness, command: profile.command, provider: profile.provider,
                            model: profile.model)
-        let previous = packets(of: record, in: snapshot).last
+        let history = packets(of: record, in: snapshot)
+        let previous = history.last
         info.switchedFrom = previous?.profile.flatMap { $0 == name ? nil : $0 }
         info.passedOver = passedOver(before: name, role: role, spec: spec, snapshot: snapshot, now: now)
         try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
@@ -112,7 +113,7 @@ extension Reconciler {
         }
 
         let prompt = renderPrompt(PromptContext(
-            spec: spec, gate: gate, role: role, roles: snapshot.config.roles, evidence: packets(of: record, in: snapshot),
+            spec: spec, gate: gate, role: role, roles: snapshot.config.roles, evidence: history,
             notes: notes(of: record, in: snapshot), profile: name, nonce: nonce), snapshot: snapshot)
         let promptFile = "\(directory.path)/prompt.md"
         guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {

@@ -244,12 +244,6 @@ extension Reconciler {
         }
     }
 
-    /// What a person does about a block: `what` (its reason or first step), then `mission answer` to send the
-    /// ticket back to its gate, unless `what` already says so.
-    static func unblock(_ ticket: String, _ what: String) -> String {
-        what.contains("mission answer") ? what : "\(what); then 'mission answer \(ticket)' sends it back to its gate"
-    }
-
     /// Where a round that ended without a workflow decision leaves the ticket: a rate limit waits (not a failed
     /// attempt), a question waits for a person, a failure follows the retry policy or blocks for a person.
     static func settle(_ status: inout TicketStatus, session: Started, conclusion: Conclusion, owner: String?, now: Date) {
@@ -277,8 +271,8 @@ extension Reconciler {
             } else {
                 status.status = .blocked
                 status.blockedReason = Redactor.redact(terminal.summary)
-                status.nextAction = NextAction(who: owner ?? "a person",
-                                               what: unblock(session.ticket, terminal.nextActions?.first ?? "look at the evidence"))
+                status.nextAction = .unblock(session.ticket, who: owner ?? "a person",
+                                             after: terminal.nextActions?.first ?? "look at the evidence")
             }
         }
     }

@@ -147,7 +147,7 @@ public final class Reconciler {
                 try writeStatus(ticket, message: "\(ticket): blocked: \(reason)") { status, spec in
                     status.status = .blocked
                     status.blockedReason = reason
-                    status.nextAction = NextAction(who: spec.owner ?? "a person", what: Self.unblock(ticket, reason))
+                    status.nextAction = .unblock(ticket, who: spec.owner ?? "a person", after: reason)
                 }
             case .cancel(let ticket):
                 try writeStatus(ticket, message: "\(ticket): cancelled") { status, _ in

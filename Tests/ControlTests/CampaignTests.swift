@@ -88,7 +88,8 @@ import Testing
         let stop = try blocker("MC-STOP")
         #expect(stop.reason == "circuit breaker: 2 failures in a row caused by exit_nonzero")
         #expect(stop.who == "luci")
-        #expect(stop.summary.hasPrefix("[test] luci: answer with 'mission answer MC-STOP' once it can go on: circuit breaker"), "\(stop.summary)")
+        #expect(stop.summary.hasPrefix("[test] luci: circuit breaker: 2 failures in a row caused by exit_nonzero; "
+                                       + "then 'mission answer MC-STOP' sends it back to its gate"), "\(stop.summary)")
 
         let wait = try blocker("MC-WAIT")
         #expect(wait.openBlockers == ["MC-OTHER"])

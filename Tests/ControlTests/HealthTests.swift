@@ -16,7 +16,7 @@ import Testing
                                                stopCondition: nil, humanInputRequired: nil, nextActions: nil))
     }
 
-    @Test func runnersSessionsLeasesAndProfileCounts() {
+    @Test func runnersSessionsLeasesAndProfileCounts() throws {
         var board = PlanBoard()
         func running(_ id: String, runner: String, lease: TimeInterval, started: TimeInterval) -> TicketStatus {
             TicketStatus(status: .running, gate: "implement",
@@ -48,11 +48,11 @@ import Testing
         #expect(report.sessions.map(\.leaseExpired) == [true, false, false])
         #expect(report.runners.map { "\($0.name) \($0.sessions) \($0.expiredLeases)" } == ["vm-a 2 0", "vm-b 1 1"])
 
-        let codex = try! #require(report.profiles.first { $0.profile == "codex" })
+        let codex = try #require(report.profiles.first { $0.profile == "codex" })
         #expect((codex.runs, codex.ok, codex.warning, codex.error) == (4, 1, 0, 3))
         #expect(codex.causes.map(\.cause) == ["exit_nonzero", "idle_time"] && codex.causes.map(\.count) == [2, 1])
         #expect(codex.parkedUntil == nil)
-        let claude = try! #require(report.profiles.first { $0.profile == "claude" })
+        let claude = try #require(report.profiles.first { $0.profile == "claude" })
         #expect((claude.runs, claude.warning) == (1, 1))
         #expect(claude.parkedUntil == Self.now.addingTimeInterval(1_800))
         // Every profile of runtimes.yaml is listed, in name order, even with nothing to count.

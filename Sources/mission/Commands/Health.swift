@@ -40,7 +40,7 @@ struct Health: ParsableCommand {
                 }
             }
             let report = HealthReport.make(snapshot, packets: packets, since: start, now: now)
-            if json { try Output.json(HealthView(report, window: window.text, now: now)) }
+            if json { try Output.json(HealthView(report: report, window: window.text)) }
             else { print(Self.render(report, window: window.text, now: now)) }
         }
     }
@@ -98,13 +98,6 @@ struct Health: ParsableCommand {
 struct HealthView: Encodable {
     let report: HealthReport
     let window: String
-    let now: Date
-
-    init(_ report: HealthReport, window: String, now: Date) {
-        self.report = report
-        self.window = window
-        self.now = now
-    }
 
     enum Keys: String, CodingKey { case since, window, statuses, runners, sessions, profiles }
     enum RunnerKeys: String, CodingKey { case name, sessions, expiredLeases = "expired_leases" }
