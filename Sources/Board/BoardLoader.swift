@@ -298,6 +298,13 @@ enum TicketParser {
                 if spec.title.allSatisfy(\.isWhitespace) {
                     record.diagnostics.append(Diagnostic("title must not be empty", at: record.locations.title!))
                 }
+                for (index, criterion) in spec.acceptance.enumerated()
+                where criterion.trimmingCharacters(in: .whitespacesAndNewlines) == Ticket.placeholderAcceptance {
+                    record.diagnostics.append(Diagnostic(
+                        Ticket.placeholderAcceptanceMessage,
+                        at: document.location(of: [.key("acceptance"), .index(index)]), severity: .warning,
+                        hint: "say what must be true when this is done; the watcher starts no ticket without acceptance"))
+                }
                 if spec.id != files.id {
                     record.diagnostics.append(Diagnostic(
                         "id '\(spec.id)' does not match its folder '\(files.id)'", at: record.locations.id!,

@@ -196,6 +196,9 @@ extension BoardSnapshot {
             case .hold: return NextAction(who: person, what: "release the hold: 'mission ready \(id)'")
             case .cancelled: return nil
             case .ready:
+                if !spec.hasAcceptance, spec.kind != .campaign {
+                    return NextAction(who: person, what: "write acceptance criteria in ticket.yaml ('mission edit \(id)')")
+                }
                 if !position.openBlockers.isEmpty {
                     return NextAction(who: "watcher", what: "start \(gate) once \(position.openBlockers.joined(separator: ", ")) "
                                       + (position.openBlockers.count == 1 ? "is" : "are") + " closed")

@@ -239,7 +239,7 @@ public enum PromptRenderer {
             "required_evidence": .text(evidence.joined(separator: ", ")),
             "sessions_left_out": .text(leftOut > 0 ? String(leftOut) : ""),
             "instructions": .text(Harvester.instructions(ticket: spec.id, nonce: context.nonce, evidence: evidence)),
-            "acceptance": list(spec.acceptance, field: "text"),
+            "acceptance": list(spec.writtenAcceptance, field: "text"),
             "sessions": .list(sessions),
             "findings": list(context.findings, field: "text"),
             "notes": .list(context.notes.map { ["name": line($0.name), "text": text($0.text), "answer": $0.answersQuestion ? "yes" : ""] }),

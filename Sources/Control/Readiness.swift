@@ -12,9 +12,10 @@ extension BoardSnapshot {
         }
     }
 
-    /// Ready for the watcher: the spec says ready, every blocker is closed, and nothing is running or finished.
+    /// Ready for the watcher: the spec says ready and what must be true when it is done, every blocker is closed,
+    /// and nothing is running or finished. A ticket without acceptance criteria is no agent's to guess at.
     public func isReady(_ record: TicketRecord) -> Bool {
-        guard let spec = record.spec, spec.state == .ready, !record.archived else { return false }
+        guard let spec = record.spec, spec.state == .ready, spec.hasAcceptance, !record.archived else { return false }
         if let status = record.status?.status, status != .queued { return false }
         return openBlockers(of: record).isEmpty
     }

@@ -100,7 +100,8 @@ public enum Scheduler {
         return Ticket(
             id: id, title: "\(job.title) (\(when) UTC)", kind: .chore, state: .ready,
             workflow: job.workflow ?? ScheduledJob.defaultWorkflow, assignee: job.assignee, labels: labels,
-            created: run.due, description: text.isEmpty ? origin + "\n" : text + "\n\n" + origin + "\n")
+            created: run.due, acceptance: ["What the scheduled job '\(run.job)' asks for is done: \(job.title)."],
+            description: text.isEmpty ? origin + "\n" : text + "\n\n" + origin + "\n")
     }
 
     /// `YYYY-MM-DD HH:MM` in UTC.

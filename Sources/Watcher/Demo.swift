@@ -135,7 +135,8 @@ public enum Demo {
             ids[key] = id
             let ticket = Ticket(id: id, title: title, priority: priority, state: .ready, workflow: "code",
                                 blockedBy: blockedBy.flatMap { ids[$0] }.map { [$0] } ?? [],
-                                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+                                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+                                acceptance: ["\(title): done, and the reviewer agrees."])
             try store.commit(message: "\(id): new: \(title)", trailers: [Trailer(key: "Mission-Ticket", value: id)]) { _ in
                 [.write(path: "\(location.ticketFolder(id))/ticket.yaml",
                         bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8))]

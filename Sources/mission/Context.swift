@@ -132,6 +132,11 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Prints `hint: text` on standard error, beside the output and never in it (so JSON stays JSON).
+    static func hint(_ text: String) {
+        error("hint: \(text)")
+    }
+
     /// `rows` (the first is the header) as aligned columns two spaces apart; the last column is not padded.
     static func table(_ rows: [[String]]) -> [String] {
         guard let header = rows.first else { return [] }

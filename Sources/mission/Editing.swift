@@ -23,6 +23,18 @@ enum Editing {
         }
     }
 
+    /// `problems` with a criterion still holding the template's placeholder made an error: what a person saves
+    /// from their editor must say what is wanted, not what the template asked them to write.
+    static func refusingPlaceholders(_ problems: [Diagnostic]) -> [Diagnostic] {
+        problems.map { problem in
+            guard problem.message == Ticket.placeholderAcceptanceMessage else { return problem }
+            var refused = problem
+            refused.severity = .error
+            refused.hint = "replace it with what must be true when this is done, or delete the line"
+            return refused
+        }
+    }
+
     /// Lets a person edit `initial` until it passes `validate` or they give up. Returns the accepted bytes, or nil
     /// when they left the file unchanged. On giving up, the edited text is kept in a file and the path is said.
     static func edit(_ initial: [UInt8], name: String, validate: ([UInt8]) -> [Diagnostic]) throws -> [UInt8]? {

@@ -31,7 +31,8 @@ import Testing
             id: id, folder: archived ? "board/archive/2026/01/\(id)" : "board/tickets/\(id)", archived: archived,
             treeID: nil,
             spec: Ticket(id: id, title: "Title of \(id)", kind: kind, state: state, owner: owner, parent: parent,
-                         blockedBy: blockedBy, created: now.addingTimeInterval(TimeInterval(-3_600 * hoursOld))),
+                         blockedBy: blockedBy, created: now.addingTimeInterval(TimeInterval(-3_600 * hoursOld)),
+                         acceptance: ["It works."]),
             status: status, evidence: [], notes: [], diagnostics: [], locations: SpecLocations())
     }
 

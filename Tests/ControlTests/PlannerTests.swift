@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// A board for planner tests: the starter configuration, decoded from the files `mission init` installs,
-/// and tickets built in code.
+/// and tickets built in code. Tickets walk the starter's `code` workflow, the one with a gate of every kind.
 struct PlanBoard {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -14,6 +14,7 @@ struct PlanBoard {
             try! YAMLDocument.parse(Array(StarterBoard.file("board/\(name)")!.utf8), file: name)
         }
         config.settings = try! document("mission.yaml").decode(BoardSettings.self)
+        config.settings.defaultWorkflow = "code"
         config.runtimes = try! document("runtimes.yaml").decode(RuntimesFile.self)
         config.roles = try! document("roles.yaml").decode(RolesFile.self)
         config.workflows = try! document("workflows.yaml").decode(WorkflowsFile.self)
@@ -30,7 +31,7 @@ struct PlanBoard {
             id: id, folder: "board/tickets/\(id)", archived: false, treeID: nil,
             spec: Ticket(id: id, title: id, priority: priority, state: state, workflow: workflow, profile: profile,
                          blockedBy: blockedBy, checkIn: checkIn.flatMap(Interval.init),
-                         created: Self.now.addingTimeInterval(TimeInterval(-3_600 * age))),
+                         created: Self.now.addingTimeInterval(TimeInterval(-3_600 * age)), acceptance: ["It works."]),
             status: status, evidence: [], notes: [], diagnostics: [], locations: SpecLocations()))
     }
 

@@ -13,7 +13,7 @@ import Testing
             TicketRecord(
                 id: row.0, folder: "board/tickets/\(row.0)", archived: false, treeID: nil,
                 spec: Ticket(id: row.0, title: row.0, priority: row.2, state: row.1, blockedBy: row.3,
-                             created: now.addingTimeInterval(TimeInterval(-3_600 * row.5))),
+                             created: now.addingTimeInterval(TimeInterval(-3_600 * row.5)), acceptance: ["It works."]),
                 status: row.4.map { TicketStatus(status: $0) }, evidence: [], notes: [], diagnostics: [],
                 locations: SpecLocations())
         }
@@ -46,6 +46,19 @@ import Testing
         rows.append(("MC-T", state, .medium, blockers.indices.map { "MC-B\($0)" }, status, 1))
         let snapshot = Self.snapshot(rows)
         #expect(snapshot.isReady(snapshot.ticket("MC-T")!) == ready)
+    }
+
+    @Test(arguments: [[], [""], ["  "], [Ticket.placeholderAcceptance], ["  " + Ticket.placeholderAcceptance + " "]])
+    func aTicketWithoutWrittenAcceptanceIsNotReadyAndSaysWhatIsMissing(acceptance: [String]) {
+        var snapshot = Self.snapshot([("MC-T", .ready, .medium, [], nil, 1)])
+        var record = snapshot.ticket("MC-T")!
+        record.spec?.acceptance = acceptance
+        snapshot.upsert(record)
+        #expect(!snapshot.isReady(snapshot.ticket("MC-T")!))
+        #expect(!snapshot.isBlocked(snapshot.ticket("MC-T")!))
+        let position = snapshot.position(of: snapshot.ticket("MC-T")!)
+        #expect(position.nextAction?.what == "write acceptance criteria in ticket.yaml ('mission edit MC-T')")
+        #expect(Planner.plan(snapshot, live: [], now: Date(timeIntervalSince1970: 1_800_000_000), limits: PlanLimits(maxWorkers: 2)).isEmpty)
     }
 
     @Test func aCancelledSpecOrAnArchivedBlockerCountsAsClosedADanglingOneNever() {

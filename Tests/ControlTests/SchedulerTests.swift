@@ -131,6 +131,7 @@ private func utc(_ text: String) -> Date {
             id: "MC-7K3Q", title: "Weekly dependency report (2026-01-05 06:00 UTC)", kind: .chore, state: .ready,
             workflow: "task", assignee: "planner", labels: ["deps", "schedule:dependency-report"],
             created: utc("2026-01-05 06:00"),
+            acceptance: ["What the scheduled job 'dependency-report' asks for is done: Weekly dependency report."],
             description: """
                 List outdated dependencies.
 

@@ -24,15 +24,24 @@ extension Sandbox {
     func useTaskWorkflow(profiles: [String] = ["fake"], maxWorkers: Int = 2) throws {
         try write("board/roles.yaml", "roles:\n  coder: {profiles: [\(profiles.joined(separator: ", "))], permission: write}\n")
         try write("board/workflows.yaml", "workflows:\n  task:\n    gates:\n      - {name: run, role: coder}\n")
+        try useDefaultWorkflow("task")
         try write("board/mission.yaml", try read("board/mission.yaml")
-            .replacingOccurrences(of: "default_workflow: code", with: "default_workflow: task")
             .replacingOccurrences(of: "max_workers: 2", with: "max_workers: \(maxWorkers)"))
+    }
+
+    /// Makes `name` the workflow of tickets that name none (`default_workflow` in mission.yaml).
+    func useDefaultWorkflow(_ name: String) throws {
+        let lines = try read("board/mission.yaml").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("default_workflow:") ? "default_workflow: \(name)" : String($0) }
+        try write("board/mission.yaml", lines.joined(separator: "\n"))
     }
 
     /// Creates a ticket with `mission new TITLE … --no-edit --json` (ready unless `arguments` say otherwise) and
     /// returns its id.
     func newTicket(_ title: String, _ arguments: String...) throws -> String {
-        let options = arguments.isEmpty ? ["--state", "ready"] : arguments
+        var options = arguments.isEmpty ? ["--state", "ready"] : arguments
+        // A ticket runs only once it says what must be true when it is done.
+        if !options.contains("--acceptance") { options += ["--acceptance", "It does what the title says."] }
         let created = try run(Sandbox.missionBinary, ["new", title] + options + ["--no-edit", "--json"]).expectSuccess()
         let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String]
         return try #require(object?["id"])

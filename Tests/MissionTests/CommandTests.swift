@@ -1,3 +1,4 @@
+import Board
 import Foundation
 import Testing
 
@@ -144,7 +145,7 @@ struct CommandTests {
         _ = try sandbox.board()
         let editor = try sandbox.script("editor.sh", """
             #!/bin/sh
-            sed -i 's/^title: .*/title: Written in the editor/; s/^priority: .*/priority: urgent/' "$1"
+            sed -i 's/^title: .*/title: Written in the editor/; s/^priority: .*/priority: urgent/; s/Say what must be true when this is done./It reads well./' "$1"
             """)
         let result = try sandbox.mission("new", "Placeholder", "--json", environment: ["EDITOR": editor]).expectSuccess()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])
@@ -152,6 +153,50 @@ struct CommandTests {
         let text = try sandbox.read("board/tickets/\(id)/ticket.yaml")
         #expect(text.contains("title: Written in the editor"))
         #expect(text.contains("priority: urgent"))
+    }
+
+    @Test func newAndEditRefuseTheTemplatesPlaceholderAsAcceptance() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.board()
+        let titleOnly = try sandbox.script("title-only.sh", """
+            #!/bin/sh
+            sed -i 's/^title: .*/title: Only the title changed/' "$1"
+            """)
+        let refused = try sandbox.mission("new", "Placeholder", environment: ["EDITOR": titleOnly])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(":10:5: error: acceptance still holds the template's placeholder; replace it with what"),
+                "\(refused.stderr)")
+        #expect(refused.stderr.contains("your edit is kept in"))
+        #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "1\n")
+
+        // A ticket committed with the placeholder (by git, past the tools): check warns, edit refuses to keep it.
+        let id = try sandbox.newTicket("Committed by hand", "--state", "ready")
+        let path = "board/tickets/\(id)/ticket.yaml"
+        try sandbox.write(path, try sandbox.read(path)
+            .replacingOccurrences(of: "It does what the title says.", with: Ticket.placeholderAcceptance))
+        try sandbox.git("commit", "-q", "-am", "the placeholder, by hand").expectSuccess()
+        let checked = try sandbox.mission("check")
+        #expect(checked.all.contains("\(path):10:5: warning: acceptance still holds the template's placeholder"), "\(checked.all)")
+        let edited = try sandbox.mission("edit", id, environment: ["EDITOR": titleOnly])
+        #expect(edited.status == 1)
+        #expect(edited.stderr.contains("\(path):10:5: error: acceptance still holds the template's placeholder"), "\(edited.stderr)")
+        // It is not started, nor blocked: the views say what is missing.
+        #expect(!(try sandbox.mission("list", "--ready").stdout.contains(id)))
+        #expect(!(try sandbox.mission("list", "--blocked").stdout.contains(id)))
+        #expect(try sandbox.mission("show", id).stdout.contains("write acceptance criteria in ticket.yaml ('mission edit \(id)')"))
+    }
+
+    @Test func newWithoutAcceptanceCommitsAndSaysItWillNotRunYet() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.board()
+        let created = try sandbox.mission("new", "No criteria yet", "--state", "ready", "--no-edit", "--json").expectSuccess()
+        let id = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String])["id"]
+        let ticketID = try #require(id)
+        #expect(created.stderr == "hint: \(ticketID) has no acceptance criteria, so no agent starts it until it has some: "
+                + "'mission edit \(ticketID)'\n")
+        #expect(!(try sandbox.read("board/tickets/\(ticketID)/ticket.yaml").contains("acceptance")))
+        try sandbox.reconcile([])
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(ticketID)/status.yaml"))
     }
 
     @Test func editRefusesAnInvalidSpecSaysWhereAndKeepsTheEdit() throws {
@@ -264,7 +309,8 @@ struct CommandTests {
     @Test func blockedTicketsWaitUntilEveryBlockerCloses() throws {
         let sandbox = try Sandbox()
         let ids = try sandbox.board(tickets: ["Blocker"])
-        let blocked = try sandbox.mission("new", "Waits", "--blocked-by", ids[0], "--state", "ready", "--no-edit", "--json")
+        let blocked = try sandbox.mission("new", "Waits", "--blocked-by", ids[0], "--state", "ready", "--acceptance", "It waited.",
+                                          "--no-edit", "--json")
             .expectSuccess()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(blocked.stdout.utf8)) as? [String: String])
         let waiting = try #require(object["id"])

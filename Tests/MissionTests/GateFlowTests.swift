@@ -33,6 +33,7 @@ struct GateFlowTests {
         let agent = try sandbox.fakeAgent("gate-agent.sh", Self.agent)
         let check = try sandbox.script("gate-check.sh", check)
         try sandbox.write("board/roles.yaml", "roles:\n  coder:\n    profiles: [fake]\n    permission: write\n")
+        try sandbox.useDefaultWorkflow("code")
         try sandbox.write("board/workflows.yaml", """
             workflows:
               code:
@@ -198,6 +199,7 @@ struct GateFlowTests {
               qa: {profiles: [fake], permission: read, evidence: [verdict]}
               validator: {profiles: [fake], permission: read, evidence: [remaining_risk]}
             """)
+        try sandbox.useDefaultWorkflow("code")
         try sandbox.write("board/workflows.yaml", """
             workflows:
               code:
@@ -248,6 +250,7 @@ struct GateFlowTests {
         try sandbox.write("scripts/check.sh", "#!/bin/sh\necho \"checked in $(pwd)\"\ngrep -q MC- work.log\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(sandbox.path)/scripts/check.sh")
         try sandbox.write("board/roles.yaml", "roles:\n  coder: {profiles: [fake], permission: write}\n")
+        try sandbox.useDefaultWorkflow("code")
         try sandbox.write("board/workflows.yaml", """
             workflows:
               code:

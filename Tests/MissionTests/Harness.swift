@@ -126,7 +126,7 @@ final class Sandbox {
     func board(tickets titles: [String] = []) throws -> [String] {
         try mission("init").expectSuccess()
         return try titles.map { title in
-            let result = try mission("new", title, "--no-edit", "--json")
+            let result = try mission("new", title, "--acceptance", "It does what the title says.", "--no-edit", "--json")
             try result.expectSuccess()
             let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
             return try #require(object?["id"])

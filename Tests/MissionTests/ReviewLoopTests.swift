@@ -41,6 +41,7 @@ struct ReviewLoopTests {
               coder: {profiles: [fake], permission: write, evidence: [change, tests]}
               qa: {profiles: [fake], permission: read, evidence: [verdict, remaining_risk]}
             """)
+        try sandbox.useDefaultWorkflow("code")
         try sandbox.write("board/workflows.yaml", """
             workflows:
               code:

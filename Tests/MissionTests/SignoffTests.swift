@@ -15,7 +15,8 @@ struct SignoffTests {
         try sandbox.write("notes.txt", "notes\n")
         try sandbox.git("add", "app.txt", "notes.txt").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "code").expectSuccess()
-        let id = try #require(try sandbox.board(tickets: ["Ship the release"]).first)
+        try sandbox.mission("init").expectSuccess()
+        let id = try sandbox.newTicket("Ship the release", "--workflow", "code")
         if let status { try Self.setStatus(sandbox, id, status, gate: gate) }
         return (sandbox, id)
     }
@@ -170,7 +171,7 @@ struct SignoffTests {
         let asking = try sandbox.mission("approve", id, "--gate", "release")
         #expect(asking.stderr == "error: \(id) is not waiting at release: it waits for an answer at validate\n")
 
-        let fresh = try sandbox.mission("new", "Not started", "--no-edit", "--json").expectSuccess()
+        let fresh = try sandbox.mission("new", "Not started", "--workflow", "code", "--no-edit", "--json").expectSuccess()
         let other = try #require(try Self.json(fresh)["id"] as? String)
         let unstarted = try sandbox.mission("approve", other, "--gate", "release")
         #expect(unstarted.status == 1)

@@ -21,7 +21,8 @@ struct WatchTests {
 
         // A ticket committed with plain git: the post-commit hook pokes the watcher.
         let second = "MC-HOOK"
-        try sandbox.write("board/tickets/\(second)/ticket.yaml", "id: \(second)\ntitle: finish it by hook\nstate: ready\n")
+        try sandbox.write("board/tickets/\(second)/ticket.yaml", "id: \(second)\ntitle: finish it by hook\nstate: ready\n"
+                          + "acceptance:\n  - It is finished.\n")
         try sandbox.git("add", "board").expectSuccess()
         try sandbox.git("commit", "-q", "-m", "a ticket by hand").expectSuccess()
         #expect(sandbox.eventually { status(sandbox, second).contains("status: done") })

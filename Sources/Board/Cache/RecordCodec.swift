@@ -6,7 +6,7 @@ import Git
 /// models must bump `version`: an old file is then ignored and rebuilt, never misread.
 enum RecordCodec {
     static let magic: [UInt8] = Array("MCTC".utf8)
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
 
     struct Damaged: Error {}
 

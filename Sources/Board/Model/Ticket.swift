@@ -117,3 +117,23 @@ public struct Ticket: Sendable, Hashable, Codable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
     }
 }
+
+extension Ticket {
+    /// The text the ticket template offers where acceptance criteria go. It is a prompt to a person, never a
+    /// criterion: a ticket that still holds it has no acceptance.
+    public static let placeholderAcceptance = "Say what must be true when this is done."
+
+    /// What `mission check` says about a criterion that is still the template's placeholder.
+    public static let placeholderAcceptanceMessage = "acceptance still holds the template's placeholder"
+
+    /// The acceptance criteria a person wrote: blank lines and the template's placeholder left out.
+    public var writtenAcceptance: [String] {
+        acceptance.filter { criterion in
+            let text = criterion.trimmingCharacters(in: .whitespacesAndNewlines)
+            return !text.isEmpty && text != Self.placeholderAcceptance
+        }
+    }
+
+    /// Whether the ticket says what must be true when it is done; without that no agent is given it.
+    public var hasAcceptance: Bool { !writtenAcceptance.isEmpty }
+}

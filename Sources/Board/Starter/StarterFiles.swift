@@ -8,7 +8,7 @@ extension StarterBoard {
 # Board settings. See docs/formats.md.
 prefix: MC                 # ticket ids look like MC-7K3Q
 id_length: 4               # random part of new ids; grows by itself as the board grows
-default_workflow: code
+default_workflow: task     # implement, then review; 'code' adds make test, validation and a release sign-off
 default_assignee: coder
 limits:
   max_workers: 2           # agent sessions running at once on one watcher
@@ -44,8 +44,8 @@ roles:
   coder:
     profiles: [codex, claude, gemini]
     permission: write
-    evidence: [change, tests]
-    contract: Implement the ticket on its branch, with tests. Commit nothing outside the worktree.
+    evidence: [change]
+    contract: Implement the ticket on its branch, with tests where the code has them; say how you verified it. Commit nothing outside the worktree.
   qa:
     profiles: [claude, codex]
     permission: read
@@ -118,6 +118,8 @@ jobs: {}
 # yaml-language-server: $schema=schemas/workflows.schema.json
 # Gate sequences. A gate is an agent (role), a check the watcher runs itself (check), or a person (human).
 # on_fail names the gate a failure returns to; max_rounds caps review rounds before a person must look.
+# code runs `make test` itself: choose it (default_workflow in mission.yaml, or a ticket's workflow) once the
+# repository has that target.
 workflows:
   code:
     max_rounds: 3
@@ -141,10 +143,11 @@ workflows:
     gates:
       - {name: analyse, role: planner}
       - {name: review, role: qa, on_fail: analyse}
-  task:
-    max_rounds: 1
+  task:                     # the default: works in any repository; a reviewer still checks the change
+    max_rounds: 3
     gates:
       - {name: run, role: coder}
+      - {name: review, role: qa, on_fail: run}
 
 """####),
         ("templates/note.md", ####"""

@@ -21,7 +21,7 @@ struct Edit: ParsableCommand {
             let committed = try context.specBytes(record, in: snapshot)
             try context.requireNoUncommittedEdit(record.specPath, committed: committed)
             guard let edited = try Editing.edit(committed, name: "\(id)-ticket.yaml", validate: { bytes in
-                snapshot.checking(spec: bytes, id: id, folder: record.folder)
+                Editing.refusingPlaceholders(snapshot.checking(spec: bytes, id: id, folder: record.folder))
             }) else {
                 print("No changes to \(id).")
                 return

@@ -40,6 +40,9 @@ struct New: ParsableCommand {
     @Option(help: "The parent or campaign ticket.")
     var parent: String?
 
+    @Option(help: "Something that must be true when this is done. Repeatable; a ticket runs only once it has one.")
+    var acceptance: [String] = []
+
     @Flag(name: .customLong("no-edit"), help: "Commit without opening the editor.")
     var noEdit = false
 
@@ -56,14 +59,17 @@ struct New: ParsableCommand {
                 id: id, title: title, kind: kind, priority: priority, state: state, workflow: workflow, owner: owner,
                 assignee: assignee, parent: parent, blockedBy: blockedBy, labels: label,
                 created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
-                acceptance: ["Say what must be true when this is done."], description: "What is wanted, and why.\n")
+                // In the editor an empty list shows the template's placeholder where the criteria go; the placeholder
+                // itself is refused on saving, so it never becomes a criterion.
+                acceptance: acceptance.isEmpty && !noEdit ? [Ticket.placeholderAcceptance] : acceptance,
+                description: "What is wanted, and why.\n")
             guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
             let template = TicketTemplate.text(
                 in: snapshot, source: TreeSource(repository: context.repository, root: try context.repository.commit(tip).tree))
             let folder = context.location.ticketFolder(id)
             var bytes = Array(TicketTemplate.render(template, ticket: ticket).utf8)
             let validate = { (candidate: [UInt8]) in
-                snapshot.checking(spec: candidate, id: id, folder: folder)
+                Editing.refusingPlaceholders(snapshot.checking(spec: candidate, id: id, folder: folder))
             }
             if noEdit {
                 let problems = validate(bytes).filter { $0.severity == .error }
@@ -80,6 +86,7 @@ struct New: ParsableCommand {
                 }
             }
             let path = "\(folder)/\(TicketFile.spec)"
+            let written = (try? YAMLDocument.parse(bytes, file: path).decode(Ticket.self))?.hasAcceptance ?? true
             let result = try context.store.commit(
                 message: "\(id): new \(kind.rawValue): \(title)",
                 trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "new")],
@@ -93,6 +100,9 @@ struct New: ParsableCommand {
             } else {
                 print("Created \(id): \(title)")
                 print("  \(path)")
+            }
+            if !written {
+                Output.hint("\(id) has no acceptance criteria, so no agent starts it until it has some: 'mission edit \(id)'")
             }
         }
     }
