@@ -291,6 +291,9 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
     public var gate: String
     /// The session id (sessions and checks).
     public var session: String?
+    /// The nonce the session's prompt gave it, recorded once the session ended and the nonce is void: a later
+    /// session of the ticket that repeats it (a resumed CLI conversation still holds it) is ignored, not forged.
+    public var nonce: String?
     /// The role that served the gate.
     public var role: String?
     /// The runtime profile.
@@ -335,7 +338,7 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
 
     /// The keys of an evidence packet.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, ticket, gate, session, role, profile, adapter, started, ended
+        case kind, ticket, gate, session, nonce, role, profile, adapter, started, ended
         case durationSeconds = "duration_seconds"
         case exitCode = "exit_code"
         case signal
@@ -345,7 +348,8 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
     }
 
     /// A packet; only what produced it, the ticket and the gate are required.
-    public init(kind: EvidenceKind, ticket: String, gate: String, session: String? = nil, role: String? = nil,
+    public init(kind: EvidenceKind, ticket: String, gate: String, session: String? = nil, nonce: String? = nil,
+                role: String? = nil,
                 profile: String? = nil, adapter: AdapterRecord? = nil, started: Date? = nil, ended: Date? = nil,
                 durationSeconds: Double? = nil, exitCode: Int? = nil, signal: Int? = nil, harvested: SignalValue? = nil,
                 summary: String? = nil, verdict: Verdict? = nil, change: ChangeRecord? = nil, checks: [CheckResult]? = nil,
@@ -358,6 +362,7 @@ public struct EvidencePacket: Sendable, Hashable, Codable {
         self.ticket = ticket
         self.gate = gate
         self.session = session
+        self.nonce = nonce
         self.role = role
         self.profile = profile
         self.adapter = adapter

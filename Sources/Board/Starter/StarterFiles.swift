@@ -352,6 +352,15 @@ description: {{description}}
         "null"
       ]
     },
+    "nonce": {
+      "description": "The nonce the session's prompt gave it, void once the session ended: a later session of the ticket that repeats it is ignored, not taken for a forgery.",
+      "type": [
+        "string",
+        "number",
+        "boolean",
+        "null"
+      ]
+    },
     "role": {
       "description": "The role that served the gate.",
       "type": [
