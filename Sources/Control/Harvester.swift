@@ -17,8 +17,11 @@ public struct Harvest: Sendable, Hashable {
     public struct Rejected: Sendable, Hashable {
         /// Why it was not accepted.
         public enum Reason: String, Error, Sendable, Hashable, Codable {
-            /// It carried another dispatch's nonce: forged or stale.
+            /// It carried a nonce no session of this ticket was given: forged.
             case wrongNonce = "wrong_nonce"
+            /// It carried the void nonce of an earlier session of this ticket: stale, repeated from an earlier
+            /// conversation (a resumed CLI session holds its first session's signal). Ignored, and no forgery.
+            case staleNonce = "stale_nonce"
             /// It named another ticket.
             case wrongTicket = "wrong_ticket"
             /// Its signal is not DONE, REVIEW or QUESTION.
@@ -37,7 +40,7 @@ public struct Harvest: Sendable, Hashable {
             self.reason = reason
         }
 
-        /// Whether it is a forgery (a well-formed sentinel with the wrong nonce or ticket).
+        /// Whether it is a forgery (a well-formed sentinel with the wrong nonce or ticket). A stale one is not.
         public var isForged: Bool { reason == .wrongNonce || reason == .wrongTicket }
     }
 
@@ -167,6 +170,11 @@ public struct FollowUpProposal: Sendable, Hashable {
 ///
 /// A verdict is never guessed: one that is present but cannot be read is `.unreadable` with its text, for a
 /// person, and is never counted as a rejection; one that is absent is nil.
+///
+/// A sentinel with the nonce of an earlier session of the same ticket is stale, not forged: a resumed CLI
+/// conversation still holds the signal its first session printed, and an agent may repeat it. It is refused as
+/// `.staleNonce` (neither this session's signal nor a forgery); only this session's nonce signals. A nonce that
+/// belongs to no session of the ticket is a forgery.
 public enum Harvester {
     /// The sentinel's signal key.
     public static let signalKey = "mission_signal"
@@ -174,8 +182,10 @@ public enum Harvester {
     /// The most follow-ups one sentinel may propose; later entries are refused as `tooMany`.
     public static let maxFollowUps = 20
 
-    /// The signal in `lines` for `ticket`'s dispatch with `nonce`, whose prompt was `prompt`.
-    public static func harvest(lines: some Sequence<String>, ticket: String, nonce: String, prompt: String) -> Harvest {
+    /// The signal in `lines` for `ticket`'s dispatch with `nonce`, whose prompt was `prompt`. `earlierNonces` are
+    /// the nonces of the ticket's earlier sessions, void now: a sentinel carrying one is stale, not forged.
+    public static func harvest(lines: some Sequence<String>, ticket: String, nonce: String,
+                               earlierNonces: Set<String> = [], prompt: String) -> Harvest {
         let promptLines = Set(prompt.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
         var result = Harvest(signal: .none, summary: nil, source: .none, rejected: [])
         var fallback: (SignalValue, String)?
@@ -185,7 +195,7 @@ public enum Harvester {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if promptLines.contains(trimmed) { continue }  // an echo of the prompt says nothing
             if trimmed.hasPrefix("{"), trimmed.contains("\"\(signalKey)\"") {
-                switch sentinel(trimmed, ticket: ticket, nonce: nonce) {
+                switch sentinel(trimmed, ticket: ticket, nonce: nonce, earlierNonces: earlierNonces) {
                 case .success(var found):
                     found.rejected = result.rejected
                     result = found
@@ -220,7 +230,10 @@ public enum Harvester {
     /// `evidence` is what the agent's role must leave (from `roles.yaml`): with `verdict` among them the agent is
     /// told that its verdict and findings are required and how to give them; every other name but `change` (which
     /// the watcher sees in the branch) is asked for in the sentinel's `evidence`. Follow-ups are always offered.
-    public static func instructions(ticket: String, nonce: String, evidence: [String] = []) -> String {
+    ///
+    /// `resumed` says the session goes on with an earlier session's CLI conversation, which holds that session's
+    /// nonce and signal: the agent is told plainly that those are void and that only the new nonce counts.
+    public static func instructions(ticket: String, nonce: String, evidence: [String] = [], resumed: Bool = false) -> String {
         var text = """
             When you stop, print one line of JSON, alone on its line, as the very last thing you print:
             {"\(signalKey)": "DONE", "ticket": "\(ticket)", "nonce": "NONCE", "summary": "what you did"}
@@ -228,6 +241,14 @@ public enum Harvester {
             Use "DONE" when the work is finished, "REVIEW" when it needs a reviewer's verdict, or "QUESTION"
             when you cannot go on without a person (put the question in "summary").
             """
+        if resumed {
+            text += """
+
+                This is a new session that continues your earlier conversation on this ticket. Every nonce an earlier
+                session was given is void now, and so is every signal printed with one: a line that carries an old
+                nonce is ignored, so do not repeat it. This session's nonce is \(nonce) and your last line must carry it.
+                """
+        }
         if evidence.contains("verdict") {
             text += """
 
@@ -257,7 +278,8 @@ public enum Harvester {
 
     // MARK: The sentinel
 
-    private static func sentinel(_ text: String, ticket: String, nonce: String) -> Result<Harvest, Harvest.Rejected.Reason> {
+    private static func sentinel(_ text: String, ticket: String, nonce: String,
+                                 earlierNonces: Set<String>) -> Result<Harvest, Harvest.Rejected.Reason> {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
             return .failure(.malformed)
         }
@@ -265,7 +287,13 @@ public enum Harvester {
             return .failure(.badSignal)
         }
         // With no nonce known, no sentinel can be this dispatch's: an empty one must not match.
-        guard !nonce.isEmpty, string(object["nonce"]) == nonce else { return .failure(.wrongNonce) }
+        let given = string(object["nonce"])
+        guard !nonce.isEmpty, given == nonce else {
+            // An earlier session's own signal for this ticket, repeated: stale. Anything else is forged.
+            let stale = given.map { !$0.isEmpty && $0 != nonce && earlierNonces.contains($0) } ?? false
+            guard stale, string(object["ticket"]) == ticket else { return .failure(.wrongNonce) }
+            return .failure(.staleNonce)
+        }
         guard string(object["ticket"]) == ticket else { return .failure(.wrongTicket) }
         var found = Harvest(signal: signal, summary: object["summary"] as? String, source: .sentinel, rejected: [],
                             verdict: verdict(in: object))

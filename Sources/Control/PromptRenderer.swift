@@ -96,12 +96,15 @@ public struct PromptContext: Sendable, Hashable {
     public var profile: String?
     /// This dispatch's nonce: the prompt gives it only through the signal instructions.
     public var nonce: String
+    /// Whether this session resumes an earlier session's CLI conversation (the answer to its question), which
+    /// still holds that session's nonce: the instructions then say that earlier nonces are void.
+    public var resumes: Bool
 
     /// A context as given.
     public init(spec: Ticket, gate: String, role: String, centralContract: String? = nil, roleContract: String? = nil,
                 requiredEvidence: [String] = [], sessions: [Session] = [], sessionLimit: Int = defaultSessionLimit,
                 notes: [Note] = [], findings: [String] = [], previousProfile: String? = nil, profile: String? = nil,
-                nonce: String) {
+                nonce: String, resumes: Bool = false) {
         self.spec = spec
         self.gate = gate
         self.role = role
@@ -115,20 +118,21 @@ public struct PromptContext: Sendable, Hashable {
         self.previousProfile = previousProfile
         self.profile = profile
         self.nonce = nonce
+        self.resumes = resumes
     }
 
     /// The context for `role` at `gate` from the board's values: the contracts and required evidence from `roles`;
     /// the history, the findings of the latest verdict that was not a pass, and the previous profile from
     /// `evidence` (the ticket's packets, oldest first).
     public init(spec: Ticket, gate: String, role: String, roles: RolesFile, evidence: [EvidencePacket], notes: [Note],
-                profile: String?, nonce: String, sessionLimit: Int = defaultSessionLimit) {
+                profile: String?, nonce: String, resumes: Bool = false, sessionLimit: Int = defaultSessionLimit) {
         let verdict = evidence.last { $0.verdict != nil }?.verdict
         self.init(spec: spec, gate: gate, role: role, centralContract: roles.contract, roleContract: roles.roles[role]?.contract,
                   requiredEvidence: roles.roles[role]?.evidence ?? [], sessions: evidence.map(Session.init),
                   sessionLimit: sessionLimit, notes: notes,
                   findings: verdict.flatMap { $0.decision == .pass ? nil : $0.findings } ?? [],
                   previousProfile: evidence.last { $0.kind == .session && $0.profile != nil }?.profile,
-                  profile: profile, nonce: nonce)
+                  profile: profile, nonce: nonce, resumes: resumes)
     }
 }
 
@@ -238,7 +242,8 @@ public enum PromptRenderer {
             "switched_from": .text(line(switched)),
             "required_evidence": .text(evidence.joined(separator: ", ")),
             "sessions_left_out": .text(leftOut > 0 ? String(leftOut) : ""),
-            "instructions": .text(Harvester.instructions(ticket: spec.id, nonce: context.nonce, evidence: evidence)),
+            "instructions": .text(Harvester.instructions(ticket: spec.id, nonce: context.nonce, evidence: evidence,
+                                                          resumed: context.resumes)),
             "acceptance": list(spec.writtenAcceptance, field: "text"),
             "sessions": .list(sessions),
             "findings": list(context.findings, field: "text"),

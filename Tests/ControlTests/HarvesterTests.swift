@@ -67,6 +67,48 @@ import Testing
         #expect(fallback.signal == .done && fallback.source == .line && fallback.sawForgery)
     }
 
+    @Test func anEarlierSessionsSentinelRepeatedInAResumedConversationIsStaleNotForged() {
+        // The first session asked with its nonce; the resumed conversation still holds that line.
+        let earlier: Set<String> = ["n-1a2b3c", "n-4d5e6f"]
+        let old = Self.sentinel("QUESTION", nonce: "n-1a2b3c", summary: "Which port?")
+        func harvest(_ lines: [String]) -> Harvest {
+            Harvester.harvest(lines: lines, ticket: Self.ticket, nonce: Self.nonce, earlierNonces: earlier, prompt: Self.prompt)
+        }
+
+        // The old signal first, then this session's: this session's counts, and nothing was forged.
+        let resumed = harvest([old, Self.sentinel("DONE", summary: "port 8080 wired")])
+        #expect(resumed.signal == .done && resumed.source == .sentinel && resumed.summary == "port 8080 wired")
+        #expect(!resumed.sawForgery)
+        #expect(resumed.rejected == [.init(line: old, reason: .staleNonce)])
+        // Repeated after this session's, it still does not override it.
+        #expect(harvest([Self.sentinel("DONE", summary: "new"), old]).summary == "new")
+        // Alone, it says nothing: not this session's signal, and not a forgery either.
+        let alone = harvest([old])
+        #expect(alone.signal == .none && alone.source == .none && !alone.sawForgery)
+        #expect(TerminalStates.decide(.exited(0), harvest: alone, gate: "run").rootCause == "no_signal")
+
+        // A nonce no session of the ticket was given is still forged, and so is an old nonce naming another ticket.
+        let otherTicket = Self.sentinel("DONE", ticket: "MC-AAAA", nonce: "n-1a2b3c")
+        let forged = harvest([Self.sentinel("DONE", nonce: "n-000000"), otherTicket])
+        #expect(forged.signal == .none && forged.sawForgery)
+        #expect(forged.rejected.map(\.reason) == [.wrongNonce, .wrongNonce])
+        // Without the earlier nonces, the same old line is a forgery, as it always was.
+        #expect(Self.harvest([old]).rejected.map(\.reason) == [.wrongNonce])
+    }
+
+    @Test func aResumedSessionsInstructionsSayEarlierNoncesAreVoidAndGiveTheNewOne() {
+        let resumed = Harvester.instructions(ticket: Self.ticket, nonce: Self.nonce, resumed: true)
+        let fresh = Harvester.instructions(ticket: Self.ticket, nonce: Self.nonce)
+        #expect(resumed.hasPrefix(fresh.components(separatedBy: "\n").prefix(5).joined(separator: "\n")))
+        #expect(resumed.contains("Every nonce an earlier\nsession was given is void now"))
+        #expect(resumed.contains("This session's nonce is \(Self.nonce) and your last line must carry it."))
+        #expect(!fresh.contains("is void now"))
+        // The nonce is still read from where the instructions first give it, and no line of them is a signal.
+        #expect(PromptRenderer.nonce(in: resumed) == Self.nonce)
+        let lines = resumed.components(separatedBy: "\n")
+        #expect(Harvester.harvest(lines: lines, ticket: Self.ticket, nonce: Self.nonce, prompt: resumed).signal == .none)
+    }
+
     @Test func malformedAndUnknownSignalsAreRefusedNotGuessed() {
         let harvest = Self.harvest([
             #"{"mission_signal": "DONE", "ticket": "MC-7K3Q", "nonce": "n-5f2a9c""#,  // cut off

@@ -193,6 +193,21 @@ import Testing
         #expect(echo.signal == .none)
     }
 
+    @Test func aResumedSessionsPromptSaysEarlierNoncesAreVoidAndGivesTheNewOne() throws {
+        var context = Self.fullContext()
+        context.resumes = true
+        let text = PromptRenderer.render(context)
+        let finish = try #require(text.range(of: "## How to finish")).upperBound
+        let void = try #require(text.range(of: "Every nonce an earlier\nsession was given is void now"))
+        #expect(void.lowerBound > finish)
+        #expect(text.contains("This session's nonce is \(Self.nonce) and your last line must carry it."))
+        #expect(PromptRenderer.nonce(in: text) == Self.nonce)
+        // A board's own template gets the same words: they are part of the required instructions.
+        let (own, diagnostics) = Self.render("# {{id}}\n\n{{instructions}}\n", context)
+        #expect(diagnostics.isEmpty && own.contains("is void now"))
+        #expect(!PromptRenderer.render(Self.fullContext()).contains("is void now"))
+    }
+
     // MARK: History
 
     @Test(arguments: [(13, 10), (10, 10), (4, 3), (3, 1)])

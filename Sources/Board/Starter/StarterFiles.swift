@@ -185,9 +185,11 @@ Names:
   evidence.NAME                            "yes" when the role must leave NAME, e.g. evidence.tests
   other_evidence                           list: .name, required evidence this template does not
                                            describe with an evidence.NAME section
-  instructions                             how to finish, with this session's nonce, and how to
-                                           report the verdict, evidence and follow-ups; required,
-                                           once, outside every section
+  instructions                             how to finish, with this session's nonce (in a session
+                                           that resumes an earlier conversation: that earlier
+                                           nonces are void), and how to report the verdict,
+                                           evidence and follow-ups; required, once, outside every
+                                           section
 !}}
 # {{id}}: {{title}}
 
