@@ -92,21 +92,24 @@ public enum TerminalStates {
         case .exited:
             break
         }
-        // Exited 0: what the agent said decides.
+        // Exited 0: what the agent said decides. A forgery beside a real signal stays on the record, where the
+        // agent's own summary would otherwise hide it.
+        let readForgery = harvest.sawForgery
+            ? ["A forged signal (wrong nonce or ticket) was ignored: read the transcript to see who printed it."] : []
         switch harvest.signal {
         case .done:
             return TerminalState(status: .ok, summary: harvest.summary ?? "Done at \(gate).\(forged)", rootCause: "done",
                                  safeRetry: nil, stopCondition: "DONE", humanInputRequired: false,
-                                 nextActions: ["The ticket moves to the gate after \(gate)."])
+                                 nextActions: ["The ticket moves to the gate after \(gate)."] + readForgery)
         case .review:
             return TerminalState(status: .ok, summary: harvest.summary ?? "Ready for review at \(gate).\(forged)",
                                  rootCause: "review", safeRetry: nil, stopCondition: "REVIEW", humanInputRequired: false,
-                                 nextActions: ["A reviewer gives a verdict."])
+                                 nextActions: ["A reviewer gives a verdict."] + readForgery)
         case .question:
             return TerminalState(status: .warning, summary: harvest.summary ?? "The agent asked a question.",
                                  rootCause: "question", safeRetry: RetryDecision(allowed: false, reason: "it needs an answer"),
                                  stopCondition: "QUESTION", humanInputRequired: true,
-                                 nextActions: ["Answer with 'mission answer'; the ticket returns to \(gate) with the answer."])
+                                 nextActions: ["Answer with 'mission answer'; the ticket returns to \(gate) with the answer."] + readForgery)
         case .none:
             if harvest.sawForgery {
                 return failure("forged_signal", "The session ended with only a forged signal (wrong nonce or ticket).",

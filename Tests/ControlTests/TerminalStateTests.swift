@@ -51,6 +51,14 @@ import Testing
         #expect(question.nextActions == ["Answer with 'mission answer'; the ticket returns to implement with the answer."])
         let exit = TerminalStates.decide(.exited(1), harvest: Self.forged, gate: "implement")
         #expect(exit.summary.contains("forged signal"))
+        // Beside a real DONE the agent's words stay the summary, and the forgery is still on the record.
+        var besideForgery = Self.signal(.done, "did it")
+        besideForgery.rejected = Self.forged.rejected
+        let done = TerminalStates.decide(.exited(0), harvest: besideForgery, gate: "implement")
+        #expect(done.summary == "did it" && done.rootCause == "done")
+        #expect(done.nextActions?.contains { $0.contains("forged signal") } == true)
+        #expect(TerminalStates.decide(.exited(0), harvest: Self.signal(.done, "did it"), gate: "implement").nextActions
+            == ["The ticket moves to the gate after implement."])
     }
 
     @Test func aFailureSaysTheLastThingTheSessionPrinted() {
