@@ -112,21 +112,28 @@ extension Reconciler {
             throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
         }
 
-        let prompt = renderPrompt(PromptContext(
+        let harness: any Harness
+        do throws(HarnessError) {
+            harness = try Harnesses.named(profile.harness, command: profile.command)
+        } catch {
+            throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
+        }
+        // A resumed CLI conversation holds the earlier session's nonce and signal: the prompt says they are void.
+        let resumeSession = harness.capabilities.contains(.resume)
+            ? Self.questionSession(previous, gate: gate, profile: name) : nil
+        let context = PromptContext(
             spec: spec, gate: gate, role: role, roles: snapshot.config.roles, evidence: history,
-            notes: notes(of: record, in: snapshot), profile: name, nonce: nonce), snapshot: snapshot)
+            notes: notes(of: record, in: snapshot), profile: name, nonce: nonce, resumes: resumeSession != nil)
+        let prompt = renderPrompt(context, snapshot: snapshot)
         let promptFile = "\(directory.path)/prompt.md"
         guard FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)) else {
             throw LaunchFailure(outcome: .launchFailed("cannot write the prompt file \(promptFile)"), started: info)
         }
         let invocation: Invocation
         do throws(HarnessError) {
-            let harness = try Harnesses.named(profile.harness, command: profile.command)
             invocation = try harness.invocation(for: HarnessRequest(
                 harness: profile.harness, baseCommand: profile.command, promptFile: promptFile, model: profile.model,
-                resumeSessionID: harness.capabilities.contains(.resume)
-                    ? Self.questionSession(previous, gate: gate, profile: name) : nil,
-                environmentNames: profile.env, host: profile.host))
+                resumeSessionID: resumeSession, environmentNames: profile.env, host: profile.host))
         } catch {
             throw LaunchFailure(outcome: .launchFailed(error.message), started: info)
         }

@@ -91,8 +91,28 @@ extension Reconciler {
         let nonce = session.nonce.isEmpty ? PromptRenderer.nonce(in: prompt) ?? "" : session.nonce
         let harness = (try? Harnesses.named(session.harness ?? "script", command: session.command ?? [])) ?? ScriptHarness()
         let findings = SessionFindings.read(output: output, prompt: prompt, harness: harness, ticket: session.ticket,
-                                            nonce: nonce, outcome: Self.outcome(of: end, seenByParent: seenByParent), now: now)
+                                            nonce: nonce, earlierNonces: earlierNonces(of: session.ticket, besides: session.session),
+                                            outcome: Self.outcome(of: end, seenByParent: seenByParent), now: now)
         return Conclusion(findings: findings, gate: session.gate)
+    }
+
+    /// The nonces of the ticket's sessions other than `session`, all void: each from its evidence packet, or, for a
+    /// packet written before packets kept the nonce, from what this host saved of the session. A resumed
+    /// conversation that repeats one is stale, not forged (see `Harvester`).
+    func earlierNonces(of ticket: String, besides session: String) -> Set<String> {
+        guard let snapshot = try? currentBoard(), let record = snapshot.ticket(ticket) else { return [] }
+        let nonces = packets(of: record, in: snapshot).compactMap { packet -> String? in
+            guard packet.kind == .session, let id = packet.session, id != session else { return nil }
+            return packet.nonce ?? savedNonce(of: id)
+        }
+        return Set(nonces.filter { !$0.isEmpty })
+    }
+
+    /// The nonce this host saved for `session`: in its dispatch record, or in the prompt it was given.
+    func savedNonce(of session: String) -> String? {
+        if let nonce = dispatchRecord(session)?.nonce, !nonce.isEmpty { return nonce }
+        let prompt = try? String(contentsOfFile: "\(sessionsRoot)/\(session)/prompt.md", encoding: .utf8)
+        return prompt.flatMap(PromptRenderer.nonce(in:))
     }
 
     /// Commits a session's outcome: the status, the evidence packet, and the transcript on its side ref.
@@ -166,7 +186,7 @@ extension Reconciler {
             let (followUps, followUpFiles) = try self.followUps(harvest.followUps, of: session.ticket, in: current, now: now)
             let packet = EvidencePacket(
                 kind: session.check == nil ? .session : .check, ticket: session.ticket, gate: session.gate,
-                session: session.session, role: session.role,
+                session: session.session, nonce: conclusion.findings.nonce, role: session.role,
                 profile: session.profile,
                 adapter: session.profile.map { _ in
                     AdapterRecord(contractVersion: Self.adapterContractVersion, harness: session.harness ?? "script",

@@ -15,13 +15,16 @@ struct SessionFindings {
     var model: String?
     /// Tokens and cost, summed over the run.
     var usage: Usage?
+    /// The nonce the output was read against, for the evidence once it is void; nil when none was known.
+    var nonce: String?
 
     /// Reads `output` (the whole transcript) of a session that ended with `outcome`.
     ///
     /// Signals come from the CLI's final answer where its harness has one, because a JSON event stream also
     /// carries the prompt and the tools' output; plain-text runtimes are read line by line, echoes excluded.
+    /// `earlierNonces` are the void nonces of the ticket's other sessions: a sentinel carrying one is stale, not forged.
     static func read(output: String, prompt: String, harness: any Harness, ticket: String, nonce: String,
-                     outcome: ProcessOutcome, now: Date) -> SessionFindings {
+                     earlierNonces: Set<String> = [], outcome: ProcessOutcome, now: Date) -> SessionFindings {
         var exitCode: Int32?
         switch outcome {
         case .exited(let code): exitCode = code
@@ -32,8 +35,8 @@ struct SessionFindings {
         let events = parser.parse(output: output, exitCode: exitCode)
         let signalText = harness.capabilities.contains(.jsonStream) ? parser.finalText : output
         let harvest = Harvester.harvest(lines: signalText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-                                        ticket: ticket, nonce: nonce, prompt: prompt)
-        var findings = SessionFindings(harvest: harvest, outcome: outcome)
+                                        ticket: ticket, nonce: nonce, earlierNonces: earlierNonces, prompt: prompt)
+        var findings = SessionFindings(harvest: harvest, outcome: outcome, nonce: nonce.isEmpty ? nil : nonce)
         var total: AgentEvent.Usage?
         var failedResult: String?
         var rateLimit: Date??

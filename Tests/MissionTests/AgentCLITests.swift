@@ -19,7 +19,7 @@ struct AgentCLITests {
         for cli in ["claude", "codex"] {
             try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(cli)", withDestinationPath: "\(fakes)/fake-agent")
         }
-        let env = "[FAKE_SCENARIO_claude, FAKE_SCENARIO_codex, FAKE_RECORDINGS, FAKE_LIVE, FAKE_EDIT]"
+        let env = "[FAKE_SCENARIO_claude, FAKE_SCENARIO_codex, FAKE_RECORDINGS, FAKE_LIVE, FAKE_EDIT, FAKE_EARLIER_NONCE]"
         try sandbox.write("board/runtimes.yaml", """
             profiles:
               claude:
@@ -43,8 +43,10 @@ struct AgentCLITests {
         return (sandbox, try sandbox.newTicket("Teach the harvester about echoes"), bin)
     }
 
-    static func reconcile(_ sandbox: Sandbox, bin: String, scenarios: [String: String]) throws {
+    /// One pass of the watcher; `earlierNonce` is the nonce a `resumed` recording repeats.
+    static func reconcile(_ sandbox: Sandbox, bin: String, scenarios: [String: String], earlierNonce: String? = nil) throws {
         var environment = ["PATH": "\(bin):/usr/bin:/bin", "FAKE_RECORDINGS": fakes, "FAKE_LIVE": "1", "FAKE_EDIT": "notes.txt"]
+        environment["FAKE_EARLIER_NONCE"] = earlierNonce
         for (cli, scenario) in scenarios { environment["FAKE_SCENARIO_\(cli)"] = scenario }
         try sandbox.mission("reconcile", "--once", "--allow", "\(bin)/claude", "--allow", "\(bin)/codex",
                             "--allow", "\(bin)/ssh", environment: environment).expectSuccess()
@@ -95,6 +97,42 @@ struct AgentCLITests {
         let flag = try #require(argv.firstIndex(of: "--resume"))
         #expect(argv.dropFirst(flag + 1).first == session)
         #expect(try sandbox.read("board/tickets/\(id)/status.yaml").contains("status: done"))
+    }
+
+    @Test func aResumedSessionThatRepeatsTheFirstSessionsSignalEndsWithItsOwnAndNoForgery() throws {
+        let (sandbox, id, bin) = try Self.board()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "question"])
+        let asked = try sandbox.packet(id, "0001-run.yaml")
+        #expect(asked.terminal?.rootCause == "question")
+        let earlier = try #require(asked.nonce, "the packet keeps the void nonce")
+
+        // The resumed conversation prints the first session's QUESTION sentinel (its nonce), then its own DONE.
+        try sandbox.mission("answer", id, "The workflow's limit wins.").expectSuccess()
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "resumed"], earlierNonce: earlier)
+        try Self.reconcile(sandbox, bin: bin, scenarios: ["claude": "resumed"], earlierNonce: earlier)
+        let answered = try sandbox.packet(id, "0002-run.yaml")
+        #expect(answered.adapter?.argv.contains("--resume") == true)
+        let session = try #require(answered.session)
+        let output = try sandbox.read(".git/mission/sessions/\(session)/output.log")
+        #expect(output.contains(#""mission_signal\": \"QUESTION\", \"ticket\": \"\#(id)\", \"nonce\": \"\#(earlier)\""#))
+
+        // Its own signal counts; the old one is neither its signal nor a forgery: the ticket goes on.
+        #expect(answered.harvested == .done)
+        #expect(answered.summary == "the workflow's retry limit applies, as answered")
+        #expect(answered.terminal?.rootCause == "done" && answered.terminal?.status == .ok)
+        let terminal = try #require(answered.terminal)
+        #expect(!terminal.summary.contains("forged"))
+        #expect(terminal.nextActions?.contains { $0.contains("forged") } == false)
+        let nonce = try #require(answered.nonce)
+        #expect(nonce != earlier)
+        let status = try sandbox.read("board/tickets/\(id)/status.yaml")
+        #expect(status.contains("status: done") && !status.contains("blocked"))
+
+        // Its prompt said that the earlier nonce is void and gave the new one.
+        let prompt = try sandbox.read(".git/mission/sessions/\(session)/prompt.md")
+        #expect(prompt.contains("is void now"))
+        #expect(prompt.contains("This session's nonce is \(nonce) and your last line must carry it."))
+        #expect(!prompt.contains(earlier))
     }
 
     @Test func aQuestionAnsweredOnAnotherProfileStartsAFreshSession() throws {

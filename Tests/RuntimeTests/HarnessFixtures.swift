@@ -27,7 +27,7 @@ enum Fakes {
     /// The exit status the fake CLI ends `scenario` with, as its real counterpart would.
     static func exitCode(_ cli: String, _ scenario: String) -> Int32 {
         switch (cli, scenario) {
-        case (_, "success"), (_, "question"), (_, "echo"): 0
+        case (_, "success"), (_, "question"), (_, "echo"), (_, "resumed"): 0
         case ("gemini", "error"): 53
         case ("kimi", "error"), ("kimi", "ratelimit"): 75
         default: 1
@@ -64,7 +64,8 @@ enum Fakes {
 
     /// Every (cli, scenario) pair recorded.
     static let recorded: [(String, String)] =
-        clis.flatMap { cli in scenarios.map { (cli, $0) } } + echoing.map { ($0, "echo") } + [("claude", "api-error")]
+        clis.flatMap { cli in scenarios.map { (cli, $0) } } + echoing.map { ($0, "echo") }
+            + [("claude", "api-error"), ("claude", "resumed")]
 
     /// The profile command each CLI is run with in the tests (as `runtimes.yaml` writes it).
     static func baseCommand(_ cli: String) -> [String] {
@@ -89,6 +90,14 @@ enum Fakes {
     static let question = "The board sets two retry limits and the ticket does not say which wins.\n"
         + sentinel("QUESTION", "Which retry limit applies: max_retries in mission.yaml (3) or the workflow's (5)?")
     static let echoDone = "Implemented what prompt.md asks; the tests pass.\n" + sentinel("DONE", "implemented as asked")
+    /// The nonce of the earlier session that the `resumed` recording repeats.
+    static let earlierNonce = "n-e0a1d2c3"
+    /// A resumed conversation's answer: its first session's QUESTION again (with that session's nonce), then DONE.
+    static let resumedDone = "Before, I asked:\n"
+        + sentinel("QUESTION", "Which retry limit applies: max_retries in mission.yaml (3) or the workflow's (5)?")
+            .replacingOccurrences(of: nonce, with: earlierNonce)
+        + "\nThe answer says the workflow's limit wins; the planner now reads max_retries from the workflow first.\n"
+        + sentinel("DONE", "the workflow's retry limit applies, as answered")
     static let sessionIDs = [
         "claude": "5f3c1a2e-8d4b-4c7e-9a61-2b0e7d9f4c10", "codex": "0199a213-81c0-7800-8aa1-bbab2a035a53",
         "gemini": "c3a9e7b2-4f1d-4e8a-9b6c-2d7e1f0a3b54", "kimi": "session_01JH7Q2W8X4Y6Z0A1B2C3D4E5F",

@@ -163,6 +163,7 @@ import Testing
             .init(cli: "claude", scenario: "ratelimit", ok: false, hasSessionID: true, reset: claudeReset, failure: .rateLimited),
             .init(cli: "claude", scenario: "question", ok: true, hasSessionID: true, finalText: Fakes.question),
             .init(cli: "claude", scenario: "echo", ok: true, hasSessionID: true, finalText: Fakes.echoDone),
+            .init(cli: "claude", scenario: "resumed", ok: true, hasSessionID: true, finalText: Fakes.resumedDone),
             .init(cli: "codex", scenario: "success", ok: true, hasSessionID: true, finalText: Fakes.done),
             .init(cli: "codex", scenario: "error", ok: false, hasSessionID: true, finalText: "", failure: .general),
             .init(cli: "codex", scenario: "ratelimit", ok: false, hasSessionID: true, reset: codexReset, finalText: "", failure: .rateLimited),
