@@ -199,6 +199,74 @@ struct CommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/board/tickets/\(ticketID)/status.yaml"))
     }
 
+    /// An editor that keeps what it was shown (`seen.yaml`) and the schema its modeline names (`seen-schema.json`,
+    /// copied while the editor runs), then changes the title.
+    static func schemaEditor(_ sandbox: Sandbox, title: String) throws -> (editor: String, seen: String, schema: String) {
+        let seen = try sandbox.scratch("seen.yaml"), schema = try sandbox.scratch("seen-schema.json")
+        let editor = try sandbox.script("schema-editor.sh", """
+            #!/bin/sh
+            cp "$1" '\(seen)'
+            ref=$(sed -n 's/^# yaml-language-server: \\$schema=file:\\/\\/\\([^ ]*\\).*/\\1/p' "$1")
+            [ -n "$ref" ] && cp "$ref" '\(schema)'
+            sed -i 's/^title: .*/title: \(title)/; s/Say what must be true when this is done./It reads well./' "$1"
+            """)
+        return (editor, seen, schema)
+    }
+
+    static let committedModeline = "# yaml-language-server: $schema=../../schemas/ticket.schema.json\n"
+
+    @Test(arguments: [false, true])
+    func theEditorSeesTheBoardsSchemaByAnAbsolutePathAndTheCommitKeepsTheRelativeOne(dedicatedBranch: Bool) throws {
+        let sandbox = try Sandbox()
+        if dedicatedBranch {
+            // The board's branch is not checked out: its schema is on no disk until the editor needs it.
+            try sandbox.write("code.txt", "code\n")
+            try sandbox.git("add", "code.txt").expectSuccess()
+            try sandbox.git("commit", "-q", "-m", "code").expectSuccess()
+            try sandbox.mission("init", "--branch", "mission").expectSuccess()
+        } else {
+            try sandbox.mission("init").expectSuccess()
+        }
+        let branch = dedicatedBranch ? "mission" : "main"
+        let schemaFile = try sandbox.git("show", "\(branch):board/schemas/ticket.schema.json").expectSuccess().stdout
+
+        // mission new: the temporary copy names a schema file that exists; the commit has the relative line.
+        let (editor, seen, schema) = try Self.schemaEditor(sandbox, title: "Written with the schema at hand")
+        let created = try sandbox.mission("new", "Placeholder", "--json", environment: ["EDITOR": editor]).expectSuccess()
+        let id = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String])["id"]
+        let ticket = "board/tickets/\(try #require(id))/ticket.yaml"
+        let shown = try String(contentsOfFile: seen, encoding: .utf8)
+        let modeline = try #require(shown.split(separator: "\n").first)
+        #expect(modeline.hasPrefix("# yaml-language-server: $schema=file:///"), "\(modeline)")
+        #expect(try String(contentsOfFile: schema, encoding: .utf8) == schemaFile)
+        let committed = try sandbox.git("show", "\(branch):\(ticket)").expectSuccess().stdout
+        #expect(committed.hasPrefix(Self.committedModeline))
+        // Byte for byte what the editor saved, but for the reference.
+        let saved = shown.replacingOccurrences(of: "title: Placeholder", with: "title: Written with the schema at hand")
+            .replacingOccurrences(of: "Say what must be true when this is done.", with: "It reads well.")
+        #expect(committed == Self.committedModeline + saved.split(separator: "\n", maxSplits: 1)[1])
+
+        // mission edit: the same, and the commit changes the title line only.
+        try FileManager.default.removeItem(atPath: schema)
+        let (again, seenAgain, schemaAgain) = try Self.schemaEditor(sandbox, title: "Edited with the schema at hand")
+        try sandbox.mission("edit", try #require(id), environment: ["EDITOR": again]).expectSuccess()
+        #expect(try String(contentsOfFile: seenAgain, encoding: .utf8).hasPrefix("# yaml-language-server: $schema=file:///"))
+        #expect(try String(contentsOfFile: schemaAgain, encoding: .utf8) == schemaFile)
+        let edited = try sandbox.git("show", "\(branch):\(ticket)").expectSuccess().stdout
+        #expect(edited == committed.replacingOccurrences(of: "title: Written with the schema at hand",
+                                                         with: "title: Edited with the schema at hand"))
+        let diff = try sandbox.git("diff", "--numstat", "\(branch)~1", branch).expectSuccess().stdout
+        #expect(diff == "1\t1\t\(ticket)\n")
+        #expect(try sandbox.git("status", "--porcelain").stdout == "")
+        // A checkout's own schema file, or a copy of the committed one that went with the temporary folder.
+        let local = try #require(modeline.split(separator: "=", maxSplits: 1).last.flatMap { URL(string: String($0)) })
+        if dedicatedBranch {
+            #expect(!FileManager.default.fileExists(atPath: local.path))
+        } else {
+            #expect(local.path == "\(sandbox.path)/board/schemas/ticket.schema.json")
+        }
+    }
+
     @Test func editRefusesAnInvalidSpecSaysWhereAndKeepsTheEdit() throws {
         let sandbox = try Sandbox()
         let id = try #require(try sandbox.board(tickets: ["Edit me"]).first)

@@ -20,7 +20,8 @@ struct Edit: ParsableCommand {
             let record = try context.activeRecord(id, in: snapshot)
             let committed = try context.specBytes(record, in: snapshot)
             try context.requireNoUncommittedEdit(record.specPath, committed: committed)
-            guard let edited = try Editing.edit(committed, name: "\(id)-ticket.yaml", validate: { bytes in
+            guard let edited = try Editing.edit(committed, name: "\(id)-ticket.yaml", file: record.specPath, in: context,
+                                                snapshot: snapshot, validate: { bytes in
                 Editing.refusingPlaceholders(snapshot.checking(spec: bytes, id: id, folder: record.folder))
             }) else {
                 print("No changes to \(id).")

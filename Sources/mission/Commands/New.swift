@@ -76,7 +76,8 @@ struct New: ParsableCommand {
                 if !problems.isEmpty {
                     throw MissionFailure("the new ticket does not validate:\n  " + problems.map(\.description).joined(separator: "\n  "))
                 }
-            } else if let edited = try Editing.edit(bytes, name: "\(id)-ticket.yaml", validate: validate) {
+            } else if let edited = try Editing.edit(bytes, name: "\(id)-ticket.yaml", file: "\(folder)/\(TicketFile.spec)",
+                                                    in: context, snapshot: snapshot, validate: validate) {
                 bytes = edited
             } else {
                 // Saved unchanged: the rendered template is what they want, once it validates.
