@@ -21,6 +21,22 @@ extension Repository {
         return ObjectID(oid)
     }
 
+    /// The full names of the references that match `glob` (e.g. "refs/heads/mission/*"), in libgit2's order.
+    public func referenceNames(matching glob: String) throws(GitError) -> [String] {
+        let operation = "list references \(glob)"
+        var iterator: OpaquePointer?
+        try LibGit2.check(git_reference_iterator_glob_new(&iterator, handle, glob), operation)
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        var name: UnsafePointer<CChar>?
+        while true {
+            let result = git_reference_next_name(&name, iterator)
+            if result == GIT_ITEROVER.rawValue { return names }
+            try LibGit2.check(result, operation)
+            if let name { names.append(String(cString: name)) }
+        }
+    }
+
     /// Points the full reference `name` at `new` only if it still points at `old` (nil: only if it does not exist).
     ///
     /// Losing the race (including the reference having been deleted) throws `.referenceMoved`; a lock held by another process throws `.locked`.

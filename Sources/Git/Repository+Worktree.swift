@@ -271,6 +271,40 @@ extension Repository {
             branch: deleted ? .movedToKeepReference(keepReference, head: head) : .keptCheckedOut(head: head))
     }
 
+    /// Moves the valid linked worktree `name` to `path`, files and all, as `git worktree move` does: the folder is
+    /// renamed (copied when `path` is on another file system) and git's link to it rewritten. Its branch, index,
+    /// untracked and ignored files stay as they were. Missing parent folders are made; an empty folder at `path` is
+    /// used, anything else there is `.exists`. A locked worktree is `.locked`; an absent or broken one `.notFound`.
+    public func moveWorktree(name: String, to path: String) throws(GitError) -> Worktree {
+        let operation = "move worktree \(name) to \(path)"
+        try Self.checkWorktreeName(name, operation)
+        guard let existing = try worktree(named: name), existing.isValid else {
+            throw GitError(code: .notFound, operation: operation, message: "there is no intact worktree \(name) to move")
+        }
+        guard !existing.isLocked else {
+            throw GitError(code: .locked, operation: operation, message: "worktree \(name) is locked; unlock it first")
+        }
+        let path = Self.canonicalPath(path)
+        if existing.path == path { return existing }
+        guard !(path + "/").hasPrefix(existing.path + "/") else {
+            throw GitError(code: .invalid, operation: operation, message: "\(path) is inside the worktree itself")
+        }
+        try clearWay(to: path, operation)
+        do {
+            try FileManager.default.moveItem(atPath: existing.path, toPath: path)
+        } catch {
+            throw GitError(code: .other, operation: operation, message: "move \(existing.path): \(error)")
+        }
+        // The worktree's own `.git` file names the admin folder, which stays; the admin folder names the worktree.
+        guard FileManager.default.createFile(atPath: adminFolder(name) + "/gitdir", contents: Data((path + "/.git\n").utf8)) else {
+            throw GitError(code: .other, operation: operation, message: "rewrite \(adminFolder(name))/gitdir")
+        }
+        guard let moved = try worktree(named: name) else {
+            throw GitError(code: .notFound, operation: operation, message: "worktree \(name) vanished while it moved")
+        }
+        return moved
+    }
+
     /// Whether commit `ancestor` is `descendant` or one of its ancestors (`git merge-base --is-ancestor`).
     public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws(GitError) -> Bool {
         guard ancestor != descendant else { return true }
@@ -284,7 +318,7 @@ extension Repository {
     // MARK: - Helpers
 
     /// The git folder shared by the main checkout and every linked worktree, without a trailing slash.
-    var commonDirectory: String {
+    public var commonDirectory: String {
         Self.withoutTrailingSlash(String(optionalCString: git_repository_commondir(handle)) ?? gitDirectory)
     }
 
@@ -474,7 +508,7 @@ extension Repository {
     }
 
     /// An absolute path with symbolic links resolved as far as it exists, as libgit2 records worktree paths.
-    static func canonicalPath(_ path: String) -> String {
+    public static func canonicalPath(_ path: String) -> String {
         var absolute = path
         if !absolute.hasPrefix("/") {
             absolute = FileManager.default.currentDirectoryPath + "/" + absolute

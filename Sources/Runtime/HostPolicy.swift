@@ -9,9 +9,15 @@ public struct HostPolicy: Sendable, Hashable {
     /// Allowed commands: an absolute path allows exactly that file; a bare name allows that name found on PATH; a
     /// relative path (`./scripts/check.sh`) allows the repository's own file at that path in the ticket's worktree.
     public var allowed: [String]
+    /// Where this host keeps ticket worktrees, when it says: `MISSION_WORKTREE_ROOT`, else `worktree_root:` in the
+    /// host file. It wins over the board's `worktree_root` (see `TicketWorktrees`).
+    public var worktreeRoot: String?
 
     /// A policy allowing `allowed`.
-    public init(allowed: [String]) { self.allowed = allowed }
+    public init(allowed: [String], worktreeRoot: String? = nil) {
+        self.allowed = allowed
+        self.worktreeRoot = worktreeRoot
+    }
 
     /// Whether `command` (as the profile writes it), resolved to `executable`, may run.
     public func permits(command: String, resolved executable: String) -> Bool {
@@ -46,17 +52,20 @@ public struct HostPolicy: Sendable, Hashable {
     public static func load(extra: [String] = [], environment: [String: String]) throws(Diagnostic) -> HostPolicy {
         var allowed = extra
         allowed += (environment["MISSION_ALLOW"] ?? "").split(separator: ":").map(String.init)
+        var worktreeRoot = environment["MISSION_WORKTREE_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
         let path = hostFile(environment)
         if let data = FileManager.default.contents(atPath: path) {
             let file = try YAMLDocument.parse([UInt8](data), file: path).decode(HostFile.self)
-            allowed += file.allow
+            allowed += file.allow ?? []
+            worktreeRoot = worktreeRoot ?? file.worktreeRoot
         }
-        return HostPolicy(allowed: allowed.filter { !$0.isEmpty })
+        return HostPolicy(allowed: allowed.filter { !$0.isEmpty }, worktreeRoot: worktreeRoot)
     }
 
     /// `host.yaml`.
     struct HostFile: Decodable {
-        var allow: [String]
-        enum CodingKeys: String, CodingKey, CaseIterable { case allow }
+        var allow: [String]?
+        var worktreeRoot: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case allow, worktreeRoot = "worktree_root" }
     }
 }

@@ -36,7 +36,6 @@ public final class Reconciler {
     let runner: String
     let environment: [String: String]
     let policy: HostPolicy
-    let worktrees: TicketWorktrees
 
     /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`,
     /// and starting only what the host's `policy` allows.
@@ -45,13 +44,28 @@ public final class Reconciler {
         self.store = store
         self.policy = policy
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
-        self.worktrees = TicketWorktrees(repository: store.repository, boardBranch: store.location.branch)
         self.runner = environment["MISSION_RUNNER"] ?? ProcessInfo.processInfo.hostName
         self.environment = environment
     }
 
     /// The board as last read; each read brings it forward by what changed since (see `BoardStore.refreshed`).
     var board: BoardSnapshot?
+
+    /// The ticket worktrees, in the root the host names, else the board as last read, else the default.
+    var worktrees: TicketWorktrees {
+        let setting = board?.config.settings.worktreeRoot
+        if let cached = cachedWorktrees, cached.setting == setting { return cached.worktrees }
+        let worktrees = TicketWorktrees(repository: store.repository, boardBranch: store.location.branch,
+                                        host: policy.worktreeRoot, board: setting, environment: environment)
+        cachedWorktrees = (setting, worktrees)
+        return worktrees
+    }
+    private var cachedWorktrees: (setting: String?, worktrees: TicketWorktrees)?
+
+    /// When the reaper last swept the ticket worktrees and branches (see `TicketWorktrees.sweep`).
+    var lastSweep: Date?
+    /// How often the reaper sweeps; each pass checks.
+    public var sweepInterval: TimeInterval = 60
 
     /// The board at the branch's tip.
     func currentBoard() throws -> BoardSnapshot {
@@ -96,6 +110,10 @@ public final class Reconciler {
             leases[id] = record.status?.session?.leaseUntil ?? now
         }
         let live = tracked.values.map { LiveSession(ticket: $0.started.ticket, session: $0.started.session, profile: $0.started.profile) }
+        if lastSweep.map({ now.timeIntervalSince($0) >= sweepInterval }) ?? true {
+            lastSweep = now
+            sweepWorktrees(snapshot, busy: Set(live.map(\.ticket)), report: &report)
+        }
         report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config), runner: runner)
 
         for action in report.actions {
@@ -108,6 +126,17 @@ public final class Reconciler {
             }
         }
         return report
+    }
+
+    /// The reaper's sweep: closed tickets' worktrees and merged branches go, open ones' worktrees move to the root.
+    /// A ticket that is running somewhere (any runner) is left alone.
+    private func sweepWorktrees(_ snapshot: BoardSnapshot, busy: Set<String>, report: inout ReconcileReport) {
+        let running = Set(snapshot.tickets.filter { $0.status?.status == .running }.map(\.id))
+        // An archived ticket is closed; one the board does not know (not fetched yet, say) is treated as open.
+        let sweep = worktrees.sweep(isOpen: { ticket in
+            snapshot.ticket(ticket).map { !$0.isClosed } ?? !snapshot.contains(ticket)
+        }, busy: busy.union(running))
+        report.waiting += sweep.problems.map { "a ticket worktree stays for now: \($0)" }
     }
 
     /// Starts a session with `start` and follows it; a lost claim is skipped, and a launch that failed is recorded

@@ -2,13 +2,63 @@ import Board
 import Foundation
 import Git
 
-/// The ticket worktrees of one repository: each ticket's sessions run in `<git dir>/mission/worktrees/<ID>` on
-/// branch `mission/<ID>`, created from the code branch, reused across rounds, and removed when the ticket
-/// closes. The branch stays until its commits are merged: closing a ticket never loses an agent's work.
+/// The ticket worktrees of one repository: each ticket's sessions run in `<root>/<ID>` on branch `mission/<ID>`,
+/// created from the code branch, reused across rounds, and removed when the ticket closes. The branch stays until
+/// its commits are merged: closing a ticket never loses an agent's work.
+///
+/// The root is never inside a `.git` folder: agent CLIs refuse to write there (Claude Code treats every path
+/// under `.git` as a sensitive file). It is the host's setting (`MISSION_WORKTREE_ROOT`, or `worktree_root` in
+/// `host.yaml`), else the board's (`worktree_root` in `mission.yaml`, relative to the repository's top folder),
+/// else `$XDG_STATE_HOME/mission/worktrees/<repository>-<hash>` (default `~/.local/state/…`), one folder per
+/// repository so that two clones never share one.
 struct TicketWorktrees {
     let repository: Repository
     /// The board's branch (full name), the base when nothing better is known.
     let boardBranch: String
+    /// The folder that holds the worktrees, absolute and canonical.
+    let root: String
+    /// Why `root` cannot be used (it is inside a git folder); nil when it can.
+    let rootProblem: String?
+
+    /// The worktrees of `repository`, in the root the host or the board names, else the default for `environment`.
+    init(repository: Repository, boardBranch: String, host: String?, board: String?, environment: [String: String]) {
+        self.repository = repository
+        self.boardBranch = boardBranch
+        let common = Repository.canonicalPath(repository.commonDirectory)
+        let top = repository.workingDirectory.map(Repository.canonicalPath) ?? common
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        func absolute(_ path: String, from base: String) -> String {
+            let expanded = path == "~" ? home : path.hasPrefix("~/") ? home + path.dropFirst() : path
+            return Repository.canonicalPath(expanded.hasPrefix("/") ? expanded : "\(base)/\(expanded)")
+        }
+        if let host = host.flatMap({ $0.isEmpty ? nil : $0 }) {
+            root = absolute(host, from: top)
+        } else if let board = board.flatMap({ $0.isEmpty ? nil : $0 }) {
+            root = absolute(board, from: top)
+        } else {
+            let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "\(home)/.local/state"
+            root = absolute("mission/worktrees/\(Self.folderName(top: top, common: common))", from: state)
+        }
+        rootProblem = Self.problem(with: root, gitFolders: [common, Repository.canonicalPath(repository.gitDirectory)])
+    }
+
+    /// `<repository name>-<8 hex digits of its git folder's path>`: readable, and distinct for two clones.
+    static func folderName(top: String, common: String) -> String {
+        var name = (top as NSString).lastPathComponent
+        if name.hasSuffix(".git"), name.count > 4 { name.removeLast(4) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across runs, unlike Hasher
+        for byte in common.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let safe = String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        return "\(safe.isEmpty ? "repository" : safe)-\(String(format: "%08x", UInt32(truncatingIfNeeded: hash ^ (hash >> 32))))"
+    }
+
+    /// Why `root` cannot hold worktrees: it is in a `.git` folder or in one of `gitFolders`. Nil when it can.
+    static func problem(with root: String, gitFolders: [String]) -> String? {
+        let inside = gitFolders.first { (root + "/").hasPrefix($0 + "/") }
+        guard inside != nil || root.split(separator: "/").contains(".git") else { return nil }
+        return "the worktree root \(root) is inside the git folder \(inside ?? root); agents refuse to write there "
+            + "(set worktree_root in mission.yaml or host.yaml, or MISSION_WORKTREE_ROOT, to a folder outside it)"
+    }
 
     /// The code branch ticket branches start from: git config `mission.codeBranch`, else the branch HEAD names
     /// when it has commits (the branch a person works on), else the board's branch.
@@ -21,13 +71,20 @@ struct TicketWorktrees {
     }
 
     /// The folder of `ticket`'s worktree.
-    func path(_ ticket: String) -> String { "\(repository.gitDirectory)/mission/worktrees/\(ticket)" }
+    func path(_ ticket: String) -> String { "\(root)/\(ticket)" }
     /// The ticket's branch.
     func branch(_ ticket: String) -> String { "refs/heads/mission/\(ticket)" }
-    private func name(_ ticket: String) -> String { "mission-\(ticket)" }
+    /// The name of the ticket's worktree in git (its admin folder).
+    static func name(_ ticket: String) -> String { "mission-\(ticket)" }
+    private func name(_ ticket: String) -> String { Self.name(ticket) }
 
-    /// Makes sure the ticket's worktree exists and returns its branch head, where the session starts.
+    /// Makes sure the ticket's worktree exists and returns its branch head, where the session starts. One left
+    /// elsewhere by an earlier version or setting (under `.git/mission/worktrees/`) is moved here, files and all.
     func prepare(_ ticket: String) throws(GitError) -> ObjectID {
+        if let rootProblem {
+            throw GitError(code: .invalid, operation: "prepare the worktree of \(ticket)", message: rootProblem)
+        }
+        try relocate(ticket)
         let branch = self.branch(ticket)
         let base: ObjectID
         if let existing = try repository.referenceTarget(branch) {
@@ -56,9 +113,68 @@ struct TicketWorktrees {
                                   deletions: change.deletions)
     }
 
+    /// Moves the ticket's intact worktree to `path(ticket)` when it is somewhere else; true when it moved.
+    @discardableResult
+    func relocate(_ ticket: String) throws(GitError) -> Bool {
+        guard rootProblem == nil, let existing = try repository.worktree(named: name(ticket)), existing.isValid,
+              existing.path != Repository.canonicalPath(path(ticket)) else { return false }
+        _ = try repository.moveWorktree(name: name(ticket), to: path(ticket))
+        return true
+    }
+
     /// Removes the ticket's worktree once it closed; its branch goes only when merged into the code branch.
     func prune(_ ticket: String) throws(GitError) {
-        guard try repository.worktree(named: name(ticket)) != nil else { return }
+        let hasWorktree = try repository.worktree(named: name(ticket)) != nil
+        let hasBranch = try repository.referenceTarget(branch(ticket)) != nil
+        guard hasWorktree || hasBranch else { return }
         _ = try repository.removeWorktree(name: name(ticket), branch: branch(ticket), mergedInto: codeBranch)
+    }
+
+    /// What `sweep` did.
+    struct Sweep: Equatable {
+        /// Tickets whose worktree was removed, or whose merged branch was deleted.
+        var pruned: [String] = []
+        /// Tickets whose worktree moved to the root.
+        var moved: [String] = []
+        /// What could not be done, and why; tried again by the next sweep.
+        var problems: [String] = []
+    }
+
+    /// The reaper's round over every ticket worktree and branch: a closed (or no longer listed) ticket's worktree
+    /// is removed and its branch deleted once merged; an open ticket's worktree outside the root is moved there.
+    /// `isOpen` says whether a ticket is open; `busy` tickets (a session runs there) are left alone.
+    func sweep(isOpen: (String) -> Bool, busy: Set<String>) -> Sweep {
+        var result = Sweep()
+        var tickets = Set<String>()
+        for worktree in (try? repository.worktrees()) ?? [] where worktree.name.hasPrefix("mission-") {
+            tickets.insert(String(worktree.name.dropFirst("mission-".count)))
+        }
+        let prefix = "refs/heads/mission/"
+        for branch in (try? repository.referenceNames(matching: prefix + "*")) ?? [] {
+            let ticket = String(branch.dropFirst(prefix.count))
+            if !ticket.contains("/") { tickets.insert(ticket) }
+        }
+        for ticket in tickets.sorted() where !busy.contains(ticket) {
+            do throws(GitError) {
+                if isOpen(ticket) {
+                    if try relocate(ticket) { result.moved.append(ticket) }
+                    continue
+                }
+                let worktree = try repository.worktree(named: name(ticket))
+                guard let head = try repository.referenceTarget(branch(ticket)) else {
+                    if worktree != nil { try prune(ticket); result.pruned.append(ticket) }
+                    continue
+                }
+                // An unmerged branch without a worktree stays as it is: nothing to do until it is merged.
+                var merged = false
+                if let code = try repository.referenceTarget(codeBranch) { merged = try repository.isAncestor(head, of: code) }
+                guard worktree != nil || merged else { continue }
+                try prune(ticket)
+                result.pruned.append(ticket)
+            } catch {
+                result.problems.append("\(ticket): \(error.message)")
+            }
+        }
+        return result
     }
 }

@@ -65,7 +65,11 @@ struct AgentCLITests {
         #expect(adapter.argv.first == "claude" && adapter.argv.contains("stream-json"))
         #expect(adapter.cliSession == "5f3c1a2e-8d4b-4c7e-9a61-2b0e7d9f4c10")
         #expect(adapter.model == "claude-sonnet-4-5-20250929")
-        #expect(adapter.workdir?.hasSuffix("mission/worktrees/\(id)") == true)
+        // The worktree is outside the git folder (agents refuse to write under .git), in the host's state folder.
+        #expect(adapter.workdir?.hasPrefix(sandbox.root.appendingPathExtension("state").path + "/mission/worktrees/") == true,
+                "\(adapter.workdir ?? "no workdir")")
+        #expect(adapter.workdir?.hasSuffix("/\(id)") == true)
+        #expect(adapter.workdir?.contains("/.git/") == false)
         #expect((packet.usage?.outputTokens ?? 0) > 0)
         #expect(packet.usage?.costUSD != nil)
         // What the agent left in its worktree is committed on the ticket branch and counted.

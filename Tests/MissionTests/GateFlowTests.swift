@@ -266,7 +266,8 @@ struct GateFlowTests {
         try sandbox.reconcile(["--allow", agent, "--allow", "scripts/check.sh"], times: 2)
         let passed = try sandbox.packet(ids[0], "0002-test.yaml")
         #expect(passed.terminal?.rootCause == "check_passed")
-        #expect(passed.checks?.first?.outputTail?.contains("mission/worktrees/\(ids[0])") == true,
+        #expect(passed.checks?.first?.outputTail?.contains("/mission/worktrees/") == true
+                    && passed.checks?.first?.outputTail?.contains("/\(ids[0])") == true,
                 "\(passed.checks?.first?.outputTail ?? "")")
         #expect(try sandbox.ticketStatus(ids[0]).status == .done)
 

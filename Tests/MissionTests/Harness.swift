@@ -46,6 +46,24 @@ final class Sandbox {
     deinit {
         try? FileManager.default.removeItem(at: root)
         try? FileManager.default.removeItem(at: root.appendingPathExtension("tools"))
+        try? FileManager.default.removeItem(at: root.appendingPathExtension("state"))
+    }
+
+    /// What every command of this sandbox runs with: `environment`, and a state folder of its own (where the
+    /// ticket worktrees go by default), outside the repository and gone with the sandbox.
+    var processEnvironment: [String: String] {
+        Self.environment.merging(["XDG_STATE_HOME": root.appendingPathExtension("state").path]) { $1 }
+    }
+
+    /// The folder of `ticket`'s worktree, as git lists it; nil when it has none.
+    func worktree(of ticket: String) throws -> String? {
+        let listing = try git("worktree", "list", "--porcelain").stdout
+        for entry in listing.components(separatedBy: "\n\n") where entry.contains("branch refs/heads/mission/\(ticket)\n")
+            || entry.hasSuffix("branch refs/heads/mission/\(ticket)") {
+            let line = entry.split(separator: "\n").first { $0.hasPrefix("worktree ") }
+            return line.map { String($0.dropFirst("worktree ".count)) }
+        }
+        return nil
     }
 
     /// The `mission` binary built beside the test bundle.
@@ -77,7 +95,7 @@ final class Sandbox {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = root
-        process.environment = Self.environment.merging(environment) { $1 }
+        process.environment = processEnvironment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -164,7 +182,7 @@ extension Sandbox {
         process.executableURL = URL(fileURLWithPath: Self.missionBinary)
         process.arguments = arguments
         process.currentDirectoryURL = root
-        process.environment = Self.environment
+        process.environment = processEnvironment
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice

@@ -29,10 +29,12 @@ struct LimitTests {
                         "flood the output": "output_flood", "lose its worktree": "worktree_failed"]
         var ids: [String: String] = [:]
         for title in expected.keys.sorted() { ids[title] = try sandbox.newTicket(title) }
-        // Something that is not a worktree stands where the ticket's worktree goes.
-        let blocked = "\(sandbox.path)/.git/mission/worktrees/\(ids["lose its worktree"]!)"
-        try FileManager.default.createDirectory(atPath: "\(sandbox.path)/.git/mission/worktrees", withIntermediateDirectories: true)
-        try Data("not a worktree\n".utf8).write(to: URL(fileURLWithPath: blocked))
+        // Something that is not a worktree stands where the ticket's worktree goes: the board names the root.
+        let root = try sandbox.scratch("worktrees")
+        try sandbox.write("board/mission.yaml", try sandbox.read("board/mission.yaml") + "worktree_root: \(root)\n")
+        try sandbox.git("commit", "-q", "-am", "worktrees go to \(root)").expectSuccess()
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data("not a worktree\n".utf8).write(to: URL(fileURLWithPath: "\(root)/\(ids["lose its worktree"]!)"))
 
         let started = Date()
         try sandbox.reconcile(["--allow", agent])

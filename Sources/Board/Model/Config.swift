@@ -18,6 +18,9 @@ public struct BoardSettings: Sendable, Hashable, Codable {
     public var approvers: [String: [String]]
     /// Closed tickets older than this are archived (by `mission archive` and the watcher).
     public var archiveAfter: Interval?
+    /// Where ticket worktrees live, relative to the repository's top folder (a bare one: its git folder) or
+    /// absolute; a host's own setting wins. Never inside a `.git` folder.
+    public var worktreeRoot: String?
 
     /// The keys of `mission.yaml`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -27,6 +30,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         case defaultAssignee = "default_assignee"
         case limits, retry, approvers
         case archiveAfter = "archive_after"
+        case worktreeRoot = "worktree_root"
     }
 
     /// Concurrency limits of the board.
@@ -76,7 +80,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
     /// Settings for a board with the given prefix.
     public init(prefix: String = "MC", idLength: Int = 4, defaultWorkflow: String? = nil, defaultAssignee: String? = nil,
                 limits: Limits = .init(), retry: RetryPolicy = .init(), approvers: [String: [String]] = [:],
-                archiveAfter: Interval? = nil) {
+                archiveAfter: Interval? = nil, worktreeRoot: String? = nil) {
         self.prefix = prefix
         self.idLength = idLength
         self.defaultWorkflow = defaultWorkflow
@@ -85,6 +89,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         self.retry = retry
         self.approvers = approvers
         self.archiveAfter = archiveAfter
+        self.worktreeRoot = worktreeRoot
     }
 
     /// Decodes `mission.yaml`; only `prefix` is required.
@@ -98,6 +103,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         retry = try c.decodeIfPresent(RetryPolicy.self, forKey: .retry) ?? .init()
         approvers = try c.decodeIfPresent([String: [String]].self, forKey: .approvers) ?? [:]
         archiveAfter = try c.decodeIfPresent(Interval.self, forKey: .archiveAfter)
+        worktreeRoot = try c.decodeIfPresent(String.self, forKey: .worktreeRoot)
     }
 }
 

@@ -19,6 +19,8 @@ approvers:                 # human gates name a group; only its members may sign
   designer: ["{{approver}}"]
   release: ["{{approver}}"]
 archive_after: 30d         # closed tickets move to archive/YYYY/MM/ after this long
+# worktree_root: ../worktrees   # where ticket worktrees go (never under .git); by default
+#                               # ~/.local/state/mission/worktrees/<repository>-<hash>/<ID>
 
 """####),
         ("board/roles.yaml", ####"""
@@ -1122,6 +1124,13 @@ description: {{description}}
         "null"
       ],
       "pattern": "^[1-9][0-9]*[smhdw]$"
+    },
+    "worktree_root": {
+      "description": "Where ticket worktrees live: relative to the repository's top folder, or absolute. Never inside a .git folder. A host's MISSION_WORKTREE_ROOT or host.yaml worktree_root wins.",
+      "type": [
+        "string",
+        "null"
+      ]
     }
   },
   "required": [
