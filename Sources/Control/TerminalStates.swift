@@ -28,6 +28,10 @@ public enum ProcessOutcome: Sendable, Hashable {
     case hostUnreachable(String)
     /// The CLI exited 0 but its own result says the run failed (an API error reported as a result).
     case runtimeError(String)
+    /// The provider kept failing with a server error (overloaded, 5xx) while the CLI retried; the watcher stopped it.
+    case providerUnavailable(String)
+    /// The provider refused the credentials (401, 403, an invalid API key).
+    case authFailed(String)
 }
 
 /// Every session ends in one of these: a root cause, whether a retry is safe, and who must act.
@@ -85,6 +89,14 @@ public enum TerminalStates {
             return failure("runtime_error", "The runtime reported a failed run: \(why)", retry: true,
                            because: "provider and API errors are usually transient", stop: "runtime error",
                            next: ["Read the transcript tail for the error."])
+        case .providerUnavailable(let why):
+            return failure("provider_unavailable", "The provider kept failing while the CLI retried: \(why)", retry: true,
+                           because: "overload and server errors pass", stop: "provider unavailable",
+                           next: ["The retry policy tries again; check the provider's status if it repeats."])
+        case .authFailed(let why):
+            return failure("auth_failed", "The provider refused the credentials: \(why)", retry: false,
+                           because: "the same credentials fail the same way", stop: "credentials refused",
+                           next: ["Fix the profile's API key or the CLI's login on this host, then 'mission answer' to try again."])
         case .exited(let code) where code != 0:
             return failure("exit_nonzero", "The runtime exited with status \(code).\(forged)", retry: true,
                            because: "a non-zero exit is often transient (rate limits, network)", stop: "exit \(code)",

@@ -40,6 +40,7 @@ struct SessionFindings {
         var total: AgentEvent.Usage?
         var failedResult: String?
         var rateLimit: Date??
+        var providerRetry: String?
         for event in events {
             switch event {
             case .sessionStarted(let id, let model):
@@ -49,6 +50,8 @@ struct SessionFindings {
                 total = Self.adding(usage, to: total)
             case .rateLimited(let reset, _):
                 rateLimit = .some(reset ?? rateLimit ?? nil)
+            case .providerRetry(_, let message):
+                providerRetry = message
             case .result(let ok, let text, let detail) where !ok:
                 failedResult = detail ?? text ?? "the run failed"
             default:
@@ -59,10 +62,18 @@ struct SessionFindings {
 
         // What the agent said wins over how it ended, unless it said nothing.
         guard harvest.signal == .none else { return findings }
+        let lastLines = output.split(separator: "\n").suffix(20).map(String.init)
+        let endedBadly = exitCode != 0
         if let rateLimit {
             findings.outcome = .rateLimited(resetAt: rateLimit)
+        } else if endedBadly,
+                  let refusal = ([failedResult, providerRetry].compactMap { $0 } + lastLines.reversed()).first(where: isAuthentication) {
+            findings.outcome = .authFailed(Self.shortened(refusal))
+        } else if let failedResult, isAuthentication(failedResult) {
+            findings.outcome = .authFailed(Self.shortened(failedResult))
+        } else if endedBadly, let providerRetry {
+            findings.outcome = .providerUnavailable(providerRetry)
         } else if let code = exitCode, code != 0 {
-            let lastLines = output.split(separator: "\n").suffix(20).map(String.init)
             switch harness.classifyExit(code: code, lastLines: lastLines)?.kind {
             case .hostUnreachable?: findings.outcome = .hostUnreachable(lastLines.last ?? "exit \(code)")
             case .rateLimited?: findings.outcome = .rateLimited(resetAt: nil)
@@ -72,6 +83,18 @@ struct SessionFindings {
             findings.outcome = .runtimeError(failedResult)
         }
         return findings
+    }
+
+    /// Whether a CLI's error text says the provider refused the credentials.
+    static func isAuthentication(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return ["authentication_error", "authentication_failed", "invalid x-api-key", "invalid api key", "incorrect api key", "401 unauthorized",
+                "status 401", "api_error 401", "(401)", "unauthorized"].contains { lower.contains($0) }
+    }
+
+    /// At most 300 characters of `text`, for a summary.
+    static func shortened(_ text: String) -> String {
+        text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 
     private static func adding(_ usage: AgentEvent.Usage, to total: AgentEvent.Usage?) -> AgentEvent.Usage {

@@ -56,7 +56,7 @@ import Testing
     @Test func codexFailure() throws {
         let (events, _) = parse(try Fakes.recording("codex", "error"), with: CodexHarness(), exitCode: 1)
         #expect(events.contains(.toolResult(tool: "command", isError: true, text: "error: no such module 'Yams'\n")))
-        #expect(events.contains(.warning("Reconnecting... 1/5")))
+        #expect(events.contains(.providerRetry(status: nil, message: "Reconnecting... 1/5")))
         #expect(events.last == .result(ok: false, text: nil, detail: "stream disconnected before completion: error sending "
             + "request for url (https://chatgpt.com/backend-api/codex/responses)"))
     }
@@ -272,5 +272,36 @@ import Testing
         let text = "I'll run the harvester tests first.\n" + Fakes.done
         #expect(events.last == .result(ok: false, text: text, detail: "no exit status"))
         #expect(finalText == text)
+    }
+}
+
+/// Lines the real CLIs printed against the conformance suite's model server (Claude Code 2.1.327, Codex 0.163.0):
+/// each CLI's own retry events, which the watcher acts on before the idle limit would.
+@Suite struct RealRetryEventTests {
+    @Test func claudeCodesAPIRetryOfA429IsARateLimitThatLiftsAfterItsDelay() {
+        let line = #"{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":27298,"error_status":429,"error":"rate_limit","session_id":"s"}"#
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        var parser = ClaudeCodeHarness().makeParser(now: now)
+        #expect(parser.parse(line: line) == [.rateLimited(resetAt: now.addingTimeInterval(27.298),
+                                                          message: "rate limited: rate_limit (429), retry 1")])
+    }
+
+    @Test func claudeCodesAPIRetryOfAnOverloadOrRefusedKeyIsAProviderRetry() {
+        var parser = ClaudeCodeHarness().makeParser(now: Date())
+        let overloaded = #"{"type":"system","subtype":"api_retry","attempt":2,"max_retries":10,"retry_delay_ms":1055,"error_status":529,"error":"overloaded","session_id":"s"}"#
+        #expect(parser.parse(line: overloaded) == [.providerRetry(status: 529, message: "overloaded (529), retry 2")])
+        let refused = #"{"type":"system","subtype":"api_retry","attempt":4,"max_retries":10,"retry_delay_ms":4193,"error_status":401,"error":"authentication_failed","session_id":"s"}"#
+        #expect(parser.parse(line: refused) == [.providerRetry(status: 401, message: "authentication_failed (401), retry 4")])
+    }
+
+    @Test func codexsReconnectMessagesAreRetriesAndA429AmongThemARateLimit() {
+        var parser = CodexHarness().makeParser(now: Date())
+        let overloaded = #"{"type":"error","message":"Reconnecting... 1/5 (unexpected status 529 <unknown status code>: Overloaded, url: http://127.0.0.1:46681/v1/responses)"}"#
+        #expect(parser.parse(line: overloaded).first == .providerRetry(
+            status: 529, message: "Reconnecting... 1/5 (unexpected status 529 <unknown status code>: Overloaded, url: http://127.0.0.1:46681/v1/responses)"))
+        let refused = #"{"type":"error","message":"Reconnecting... 1/5 (unexpected status 401 Unauthorized: invalid x-api-key, url: http://127.0.0.1:46681/v1/responses)"}"#
+        if case .providerRetry(let status, _)? = parser.parse(line: refused).first { #expect(status == 401) } else { Issue.record("not a retry") }
+        let limited = #"{"type":"error","message":"Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)"}"#
+        if case .rateLimited? = parser.parse(line: limited).first {} else { Issue.record("a 429 reconnect is not a rate limit") }
     }
 }

@@ -17,6 +17,9 @@ public enum AgentEvent: Sendable, Hashable {
     case usage(Usage)
     /// A provider's rate or usage limit stopped the agent; `resetAt` is when it lifts, when the CLI said.
     case rateLimited(resetAt: Date?, message: String)
+    /// The CLI is retrying a failed provider request by itself (overloaded, a server error, a lost connection);
+    /// `status` is the HTTP status when it said one.
+    case providerRetry(status: Int?, message: String)
     /// The session's outcome: `text` is the final answer, `detail` the CLI's subtype or error message.
     case result(ok: Bool, text: String?, detail: String?)
     /// A line that is not in the CLI's format (a stack trace, a stderr warning): kept, never dropped.

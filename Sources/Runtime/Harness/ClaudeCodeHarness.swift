@@ -58,8 +58,14 @@ public struct ClaudeCodeHarness: Harness {
             }
             switch type {
             case "system":
-                guard event["subtype"]?.string == "init" else { return [] }  // hooks, compaction, retries: bookkeeping
-                return [.sessionStarted(cliSessionID: event["session_id"]?.string, model: event["model"]?.string)]
+                switch event["subtype"]?.string {
+                case "init":
+                    return [.sessionStarted(cliSessionID: event["session_id"]?.string, model: event["model"]?.string)]
+                case "api_retry":
+                    return apiRetry(event)
+                default:
+                    return []  // hooks, compaction: bookkeeping
+                }
             case "assistant":
                 return assistant(event["message"]?["content"]?.array ?? [])
             case "user":
@@ -102,6 +108,19 @@ public struct ClaudeCodeHarness: Harness {
                 .toolResult(tool: state.toolName(block["tool_use_id"]?.string), isError: block["is_error"]?.bool ?? false,
                             text: block["content"]?.contentText ?? "")
             }
+        }
+
+        /// `{"subtype": "api_retry", "attempt", "retry_delay_ms", "error_status", "error"}`: Claude Code retries a
+        /// failed API call by itself. A 429 is a rate limit that lifts after the delay it waits (from the provider's
+        /// retry-after); anything else is a provider failure the watcher need not wait out.
+        private func apiRetry(_ event: JSONValue) -> [AgentEvent] {
+            let status = event["error_status"]?.int
+            let delay = event["retry_delay_ms"]?.double.map { $0 / 1000 }
+            let what = "\(event["error"]?.string ?? "api error")\(status.map { " (\($0))" } ?? ""), retry \(event["attempt"]?.int ?? 1)"
+            if status == 429 || event["error"]?.string == "rate_limit" {
+                return [.rateLimited(resetAt: delay.map { state.now.addingTimeInterval($0) }, message: "rate limited: \(what)")]
+            }
+            return [.providerRetry(status: status, message: what)]
         }
 
         /// `status` is `allowed`, `allowed_warning` or `rejected`; only a rejection stops the agent.

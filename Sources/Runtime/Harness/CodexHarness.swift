@@ -73,8 +73,13 @@ public struct CodexHarness: Harness {
                 let message = event["error"]?["message"]?.string ?? "turn failed"
                 return (state.rateLimit(message).map { [$0] } ?? []) + [state.result(ok: false, text: nil, detail: message)]
             case "error":
+                // "Reconnecting... 2/5 (unexpected status 503 …)": Codex retries the request by itself.
                 let message = event["message"]?.string ?? "error"
-                return [state.rateLimit(message) ?? .warning(message)]
+                if let limited = state.rateLimit(message) { return [limited] }
+                if message.hasPrefix("Reconnecting") || message.lowercased().contains("retrying") {
+                    return [.providerRetry(status: Self.httpStatus(in: message), message: message)]
+                }
+                return [.warning(message)]
             case "request_user_input":
                 let questions = (event["questions"]?.array ?? []).map { $0["question"]?.string ?? $0.summary() }
                 return [.toolUse(name: "request_user_input", input: questions.joined(separator: " | "))]
@@ -84,6 +89,12 @@ public struct CodexHarness: Harness {
         }
 
         mutating func finish(exitCode: Int32?) -> [AgentEvent] { state.finish(exitCode: exitCode, finalText: finalText) }
+
+        /// The number after "status " in `message` (Codex: "unexpected status 503 Service Unavailable").
+        static func httpStatus(in message: String) -> Int? {
+            guard let range = message.range(of: "status ") else { return nil }
+            return Int(message[range.upperBound...].prefix { $0.isNumber })
+        }
 
         /// A command or MCP call announces itself when it starts; file changes and searches only complete.
         private mutating func started(_ item: JSONValue?) -> [AgentEvent] {
