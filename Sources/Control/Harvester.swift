@@ -318,8 +318,27 @@ public enum Harvester {
         let unreadable = VerdictReading.unreadable(json(given))
         guard let word = verdict as? String, let decision = decision(word) else { return unreadable }
         guard let findings else { return .valid(Verdict(decision: decision)) }
-        guard let list = findings as? [Any], let texts = list as? [String] else { return unreadable }
+        guard let list = findings as? [Any] else { return unreadable }
+        var texts: [String] = []
+        for item in list {
+            guard let text = findingText(item) else { return unreadable }
+            texts.append(text)
+        }
         return .valid(makeVerdict(decision, findings: texts))
+    }
+
+    /// One finding as text: a string as it is, or an object as agents often write one (`{"severity": "major",
+    /// "file": "a.swift", "line": 3, "text": "…"}`, the words under `text`, `message`, `description` or `finding`)
+    /// as "major: a.swift:3: …". Nil for anything else.
+    private static func findingText(_ item: Any) -> String? {
+        if let text = item as? String { return text }
+        guard let object = item as? [String: Any],
+              let words = ["text", "message", "description", "finding"].lazy.compactMap({ object[$0] as? String }).first
+        else { return nil }
+        var place = (object["file"] as? String) ?? (object["path"] as? String) ?? ""
+        if !place.isEmpty, let line = object["line"] as? Int { place += ":\(line)" }
+        let parts = [(object["severity"] as? String) ?? "", place, words].filter { !$0.isEmpty }
+        return parts.joined(separator: ": ")
     }
 
     /// A verdict with its findings trimmed and empty ones dropped; no findings at all is nil.

@@ -54,6 +54,9 @@ public enum Action: Sendable, Hashable {
     case closeCampaign(ticket: String, children: Int)
     /// A scheduled job is due: create its ticket (which then runs like any other).
     case runScheduled(job: String, due: Date, missed: Bool)
+    /// No profile this host can run may serve the ticket's role: it waits (not blocked) for an install, an
+    /// allow-list entry or another runner, and says why.
+    case waitForRuntime(ticket: String, reason: String)
 
     /// The ticket the action concerns.
     public var ticket: String {
@@ -61,7 +64,7 @@ public enum Action: Sendable, Hashable {
         case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
              .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _),
-             .closeCampaign(let ticket, _):
+             .closeCampaign(let ticket, _), .waitForRuntime(let ticket, _):
             ticket
         case .runScheduled(let job, _, _):
             Scheduler.label(for: job)
@@ -83,11 +86,14 @@ public struct PlanLimits: Sendable, Hashable {
     public var maxWorkers: Int
     /// Sessions at once per profile; a profile not listed has no limit of its own.
     public var perProfile: [String: Int]
+    /// Profiles this host cannot run, with why (not installed, not allowed): fallback passes over them.
+    public var unrunnable: [String: String] = [:]
 
     /// Limits as given.
-    public init(maxWorkers: Int, perProfile: [String: Int] = [:]) {
+    public init(maxWorkers: Int, perProfile: [String: Int] = [:], unrunnable: [String: String] = [:]) {
         self.maxWorkers = maxWorkers
         self.perProfile = perProfile
+        self.unrunnable = unrunnable
     }
 
     /// The board's limits: `max_workers` from mission.yaml, `concurrency` from each runtime profile.
@@ -243,9 +249,15 @@ public enum Planner {
                                           + "serve it (\(profiles.joined(separator: ", "))) has them"))
                     continue
                 }
+                let runnable = able.filter { limits.unrunnable[$0] == nil }
+                guard !runnable.isEmpty else {
+                    let why = able.map { "\($0): \(limits.unrunnable[$0] ?? "")" }.joined(separator: "; ")
+                    actions.append(.waitForRuntime(ticket: record.id, reason: "no runtime on this host can serve role \(role) (\(why))"))
+                    continue
+                }
                 guard running < limits.maxWorkers else { continue }
                 // The first profile in fallback order with room; none with room: wait for one.
-                guard let profile = able.first(where: {
+                guard let profile = runnable.first(where: {
                     limited[$0] == nil && perProfile[$0, default: 0] < limits.perProfile[$0, default: .max]
                 }) else {
                     continue

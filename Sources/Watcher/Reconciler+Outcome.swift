@@ -172,7 +172,9 @@ extension Reconciler {
                 status.lastEvidence = Self.evidenceName(record.evidence.count + 1, gate: session.gate)
                 closed = status.status == .done
             } else {
-                Self.settle(&status, session: session, conclusion: conclusion, owner: spec.owner, now: now)
+                Self.settle(&status, session: session, conclusion: conclusion, owner: spec.owner,
+                            unknownResetWait: current.config.settings.retry.rateLimitWait.map { TimeInterval($0.seconds) }
+                                ?? Self.unknownResetWait, now: now)
             }
             status.overdue = nil
             // Notes that came in after this session started reached no agent; once the ticket closes none will.
@@ -266,7 +268,8 @@ extension Reconciler {
 
     /// Where a round that ended without a workflow decision leaves the ticket: a rate limit waits (not a failed
     /// attempt), a question waits for a person, a failure follows the retry policy or blocks for a person.
-    static func settle(_ status: inout TicketStatus, session: Started, conclusion: Conclusion, owner: String?, now: Date) {
+    static func settle(_ status: inout TicketStatus, session: Started, conclusion: Conclusion, owner: String?,
+                       unknownResetWait: TimeInterval = unknownResetWait, now: Date) {
         let terminal = conclusion.terminal
         switch terminal.rootCause {
         case "rate_limited":

@@ -21,7 +21,7 @@ public struct ReconcileReport: Sendable {
         !sessions.isEmpty || actions.contains { action in
             switch action {
             case .settle, .block, .cancel, .stop, .resume, .awaitSignoff, .collectSignoff, .runScheduled, .closeCampaign: true
-            case .dispatch, .runCheck, .flagOverdue: false
+            case .dispatch, .runCheck, .flagOverdue, .waitForRuntime: false
             }
         }
     }
@@ -62,6 +62,9 @@ public final class Reconciler {
     }
     private var cachedWorktrees: (setting: String?, worktrees: TicketWorktrees)?
 
+    /// What each followed session's stream said so far (see `LiveStream`), by session id.
+    var liveStreams: [String: LiveStream] = [:]
+
     /// When the reaper last swept the ticket worktrees and branches (see `TicketWorktrees.sweep`).
     var lastSweep: Date?
     /// How often the reaper sweeps; each pass checks.
@@ -94,7 +97,7 @@ public final class Reconciler {
             report.sessions += try collect(now: now())
             if !tracked.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
         }
-        report.waiting = waiting
+        report.waiting += waiting
         return report
     }
 
@@ -114,7 +117,9 @@ public final class Reconciler {
             lastSweep = now
             sweepWorktrees(snapshot, busy: Set(live.map(\.ticket)), report: &report)
         }
-        report.actions = Planner.plan(snapshot, live: live, now: now, limits: PlanLimits(snapshot.config), runner: runner)
+        var limits = PlanLimits(snapshot.config)
+        limits.unrunnable = unrunnableProfiles(snapshot)
+        report.actions = Planner.plan(snapshot, live: live, now: now, limits: limits, runner: runner)
 
         for action in report.actions {
             do {
@@ -126,6 +131,25 @@ public final class Reconciler {
             }
         }
         return report
+    }
+
+    /// The profiles whose executable this host does not have or does not allow, with why. A path inside the
+    /// repository (`./scripts/agent.sh`) is only known in the worktree, so it is left to the launch to judge.
+    func unrunnableProfiles(_ snapshot: BoardSnapshot) -> [String: String] {
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        var unrunnable: [String: String] = [:]
+        for (name, profile) in snapshot.config.runtimes.profiles {
+            let command = profile.harness == "ssh" ? "ssh" : (profile.command.first ?? "")
+            guard !command.isEmpty, command.hasPrefix("/") || !command.contains("/") else { continue }
+            guard let executable = try? Launcher.resolve(command, path: path) else {
+                unrunnable[name] = "\(command) is not installed on this host"
+                continue
+            }
+            if !policy.permits(command: command, resolved: executable) {
+                unrunnable[name] = "\(command) is not allowed on this host"
+            }
+        }
+        return unrunnable
     }
 
     /// The reaper's sweep: closed tickets' worktrees and merged branches go, open ones' worktrees move to the root.
@@ -224,6 +248,11 @@ public final class Reconciler {
                 }
             case .runScheduled(let job, let due, let missed):
                 try createScheduled(job, run: ScheduledRun(job: job, due: due, missed: missed))
+            case .waitForRuntime(let ticket, let reason):
+                report.waiting.append("\(ticket): \(reason)")
+                try writeStatus(ticket, message: "\(ticket): waits for a runtime") { status, _ in
+                    status.nextAction = NextAction(who: "a runner", what: reason)
+                }
             case .flagOverdue(let ticket, let due, let who):
                 try writeStatus(ticket, message: "\(ticket): check-in overdue since \(due.formatted(.iso8601))") { status, _ in
                     status.overdue = due
@@ -257,13 +286,16 @@ public final class Reconciler {
         }
         for id in tracked.keys.sorted() {
             guard var item = tracked[id] else { continue }
-            guard let end = item.watch.check(now: now) else {
+            // Stopped (and reaped) for what its stream said: the findings read from the stream say why.
+            let stopped: SessionEnd? = stopEarlyIfTold(item.started, watch: item.watch, now: now) ? .signaled(SIGTERM) : nil
+            guard let end = stopped ?? item.watch.check(now: now) else {
                 tracked[id] = item
                 renewLease(of: item.started, handle: item.watch.handle, now: now)
                 continue
             }
             tracked[id] = nil
             leases[id] = nil
+            liveStreams[id] = nil
             let session = item.started
             let conclusion = conclude(session, end: end, seenByParent: item.watch.isChild, now: now)
             do {
@@ -339,7 +371,7 @@ public final class Reconciler {
     /// How long a profile rests after a rate limit that gave no reset time.
     static let unknownResetWait: TimeInterval = 15 * 60
     /// The least a profile rests after a rate limit.
-    static let minimumRateLimitRest: TimeInterval = 60
+    static let minimumRateLimitRest: TimeInterval = 10
 
     static let statusHeader = "# Written by the Mission Control watcher; edit ticket.yaml, not this file."
 

@@ -98,11 +98,17 @@ struct ReconcileTests {
         let refused = try sandbox.mission("reconcile", "--once").expectSuccess()  // no --allow
         #expect(refused.stdout.contains("is not allowed on this host"))
         let id = ids["finish it"]!
-        let status = try status(sandbox, id)
-        #expect(status.contains("status: blocked"))
-        let packet = try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout
-        #expect(packet.contains("root_cause: launch_failed"))
+        // Not blocked: it waits, saying why, for an allow-list entry or another runner that may run it.
+        let status = try sandbox.ticketStatus(id)
+        #expect(status.status == .queued)
+        #expect(status.nextAction?.what.contains("no runtime on this host can serve role coder") == true,
+                "\(status.nextAction?.what ?? "no next action")")
+        #expect(status.nextAction?.what.contains("is not allowed on this host") == true)
+        #expect(try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").status != 0, "it ran")
         #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/result.txt"))
+        // Once the host allows it, the same ticket runs.
+        try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
+        #expect(try sandbox.ticketStatus(id).status != .queued)
         // A host file that does not parse is an error, not "nothing allowed".
         let config = "\(sandbox.path).tools/config"
         try FileManager.default.createDirectory(atPath: "\(config)/mission", withIntermediateDirectories: true)

@@ -65,7 +65,7 @@ struct RuntimesCommandTests {
         }
         let claude = try profile("claude", in: json)
         #expect(claude["harness"] as? String == "claude-code")
-        #expect(claude["command"] as? [String] == ["claude", "-p", "--output-format", "stream-json", "--verbose"])
+        #expect(claude["command"] as? [String] == ["claude", "--permission-mode", "acceptEdits"])
         #expect(claude["provider"] as? String == "anthropic")
         #expect(claude["model"] is NSNull)
         #expect(claude["capabilities"] as? [String] == ["tools", "write"])
@@ -73,7 +73,7 @@ struct RuntimesCommandTests {
         #expect(claude["env"] as? [String] == ["ANTHROPIC_API_KEY"])
         // What the watcher runs: the harness's argv, the prompt on standard input, never in argv.
         let invocation = try #require(try profile("codex", in: json)["invocation"] as? [String: Any])
-        #expect(invocation["argv"] as? [String] == ["codex", "exec", "--json", "-"])
+        #expect(invocation["argv"] as? [String] == ["codex", "exec", "--sandbox", "workspace-write", "--json", "-"])
         #expect(invocation["stdin"] as? String == "{prompt_file}")
         let limits = try #require(claude["limits"] as? [String: Any])
         #expect(limits["wall"] as? String == "60m")
@@ -98,8 +98,8 @@ struct RuntimesCommandTests {
             gemini   gemini       google     tools,write   missing: gemini              -        no       designer#2 coder#3 tester#1
             shell    script       -          tools,write   missing: ./scripts/agent.sh  -        no       -
 
-            claude  $ claude -p --output-format stream-json --verbose < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage,cost,max-turns
-            codex   $ codex exec --json - < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage
+            claude  $ claude --permission-mode acceptEdits -p --output-format stream-json --verbose < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage,cost,max-turns
+            codex   $ codex exec --sandbox workspace-write --json - < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 2)  harness: json-stream,resume,tools,usage
             gemini  $ gemini --output-format stream-json < {prompt_file}  (wall 60m, idle 10m, output 50MB, concurrency 1)  harness: json-stream,resume,tools,usage
             shell   $ ./scripts/agent.sh  (wall 10m, idle 2m, output 5MB)
 

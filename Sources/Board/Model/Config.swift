@@ -57,16 +57,19 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         public var maxRetries: Int
         /// Failures in a row with the same root cause that block the ticket.
         public var circuitBreaker: Int
+        /// How long a rate-limited profile rests when neither the CLI nor the provider said when the limit lifts.
+        public var rateLimitWait: Interval?
 
         /// The keys of `retry`.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case maxRetries = "max_retries", circuitBreaker = "circuit_breaker"
+            case maxRetries = "max_retries", circuitBreaker = "circuit_breaker", rateLimitWait = "rate_limit_wait"
         }
 
         /// A retry policy.
-        public init(maxRetries: Int = 2, circuitBreaker: Int = 2) {
+        public init(maxRetries: Int = 2, circuitBreaker: Int = 2, rateLimitWait: Interval? = nil) {
             self.maxRetries = maxRetries
             self.circuitBreaker = circuitBreaker
+            self.rateLimitWait = rateLimitWait
         }
 
         /// Decodes `retry`, defaulting what is absent.
@@ -74,6 +77,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             maxRetries = try c.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 2
             circuitBreaker = try c.decodeIfPresent(Int.self, forKey: .circuitBreaker) ?? 2
+            rateLimitWait = try c.decodeIfPresent(Interval.self, forKey: .rateLimitWait)
         }
     }
 

@@ -72,7 +72,7 @@ roles:
 profiles:
   claude:
     harness: claude-code
-    command: [claude, -p, --output-format, stream-json, --verbose]
+    command: [claude, --permission-mode, acceptEdits]   # print mode cannot ask: let it edit its worktree
     provider: anthropic
     capabilities: [tools, write]
     env: [ANTHROPIC_API_KEY]
@@ -80,7 +80,7 @@ profiles:
     limits: {wall: 60m, idle: 10m, output: 50MB, concurrency: 2}
   codex:
     harness: codex
-    command: [codex, exec, --json]
+    command: [codex, exec, --sandbox, workspace-write]  # writes in its worktree only (needs bubblewrap)
     provider: openai
     capabilities: [tools, write]
     env: [OPENAI_API_KEY]
@@ -1095,6 +1095,14 @@ description: {{description}}
           ],
           "minimum": 1,
           "maximum": 9223372036854775807
+        },
+        "rate_limit_wait": {
+          "description": "How long a rate-limited profile rests when neither the CLI nor the provider said when the limit lifts, like 15m. Default: 15m.",
+          "type": [
+            "string",
+            "null"
+          ],
+          "pattern": "^[1-9][0-9]*[smhdw]$"
         }
       },
       "additionalProperties": false
