@@ -177,12 +177,12 @@ extension Sandbox {
     }
 
     /// Starts `mission` in the background with its standard error going to `log`; the caller stops it.
-    func spawnMission(_ arguments: [String], log: String) throws -> Process {
+    func spawnMission(_ arguments: [String], log: String, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.missionBinary)
         process.arguments = arguments
         process.currentDirectoryURL = root
-        process.environment = processEnvironment
+        process.environment = processEnvironment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice
