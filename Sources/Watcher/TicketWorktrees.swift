@@ -178,3 +178,20 @@ struct TicketWorktrees {
         return result
     }
 }
+
+/// Where this host keeps a repository's ticket worktrees (see `TicketWorktrees`), and why it cannot, if it cannot:
+/// for `mission runtimes --check`.
+public struct WorktreeRoot: Sendable {
+    /// The folder, absolute and canonical.
+    public let path: String
+    /// Why it cannot hold worktrees (inside a git folder); nil when it can.
+    public let problem: String?
+
+    /// The root for `repository` from the host's setting, else the board's, else the default for `environment`.
+    public init(repository: Repository, host: String?, board: String?, environment: [String: String]) {
+        let worktrees = TicketWorktrees(repository: repository, boardBranch: "", host: host, board: board,
+                                        environment: environment)
+        path = worktrees.root
+        problem = worktrees.rootProblem
+    }
+}

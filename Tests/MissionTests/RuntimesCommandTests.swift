@@ -121,6 +121,10 @@ struct RuntimesCommandTests {
                 command: [\(agent.path), "{prompt_file}"]
                 capabilities: [tools, write]
                 limits: {wall: 5m}
+              fakecli:
+                harness: codex
+                command: [\(agent.path), exec]
+                capabilities: [tools, write]
 
             """)
 
@@ -134,15 +138,19 @@ struct RuntimesCommandTests {
         #expect(denied["allowed"] as? Bool == false)
         #expect(!FileManager.default.fileExists(atPath: agent.mark), "--version ran without being allowed")
 
-        // Allowed by --allow: asked for its version.
+        // Allowed by --allow: a script agent is still never run just to ask (running it is its work) ...
         let allowed = try report(sandbox, ["--allow", agent.path])
         let fake = try profile("fake", in: allowed)
-        let executable = try #require(fake["executable"] as? [String: Any])
-        #expect(executable["version"] as? String == "fake-agent 1.2.3")
-        #expect(executable["problem"] is NSNull)
+        let scriptExecutable = try #require(fake["executable"] as? [String: Any])
+        #expect(scriptExecutable["version"] is NSNull)
+        #expect((scriptExecutable["problem"] as? String)?.contains("a script agent is not asked for its version") == true)
         #expect(fake["allowed"] as? Bool == true)
         #expect(fake["runnable"] as? Bool == true)
         #expect(allowed["allow"] as? [String] == [agent.path])
+        // ... while a CLI harness's executable is asked for its version.
+        let executable = try #require(try profile("fakecli", in: allowed)["executable"] as? [String: Any])
+        #expect(executable["version"] as? String == "fake-agent 1.2.3")
+        #expect(executable["problem"] is NSNull)
         #expect(FileManager.default.fileExists(atPath: agent.mark))
         // --allow changes only what it names.
         #expect(try profile("codex", in: allowed)["allowed"] as? Bool == false)
@@ -303,5 +311,46 @@ struct RuntimesCommandTests {
         let subjects = try sandbox.git("log", "-2", "--format=%s").stdout
         #expect(subjects == "\(id): note by Test Person\n\(id): switch to profile shell\n")
         #expect(try sandbox.git("status", "--porcelain").stdout == "")
+    }
+
+    @Test func theCheckSaysWhatStopsEachProfileAndFailsWhenARoleHasNone() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.board()
+        let agent = try fakeAgent(sandbox)
+        // Nothing allowed, nothing installed: every role is without a profile that can run here.
+        let none = try sandbox.mission("runtimes", "--check", "--json", environment: ["PATH": try emptyPath(sandbox)])
+        #expect(none.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])
+        #expect(report["passed"] as? Bool == false)
+        let profiles = try #require(report["profiles"] as? [[String: Any]])
+        let codex = try #require(profiles.first { $0["name"] as? String == "codex" })
+        #expect((codex["problems"] as? [String])?.first?.contains("codex is not installed here") == true, "\(codex)")
+        #expect(codex["env_missing"] as? [String] == ["OPENAI_API_KEY"])
+        let root = try #require(report["worktree_root"] as? String)
+        #expect(root.hasPrefix(sandbox.root.appendingPathExtension("state").path), "\(root)")
+        #expect(!FileManager.default.fileExists(atPath: agent.mark), "the check ran something")
+
+        // Every role served by one allowed CLI whose credentials are set: it passes.
+        let bin = try sandbox.scratch("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(bin)/claude", withDestinationPath: agent.path)
+        let roles = try sandbox.read("board/roles.yaml").split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("    profiles:") ? "    profiles: [claude]" : String(line)
+        }
+        try sandbox.write("board/roles.yaml", roles.joined(separator: "\n"))
+        try sandbox.git("commit", "-q", "-am", "claude only").expectSuccess()
+        let ok = try sandbox.mission("runtimes", "--check", "--allow", "claude",
+                                     environment: ["PATH": "\(bin):/usr/bin:/bin", "ANTHROPIC_API_KEY": "k"])
+        #expect(ok.status == 0, "\(ok.all)")
+        #expect(ok.stdout.contains("ok   claude: \(bin)/claude fake-agent 1.2.3"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("set here: ANTHROPIC_API_KEY"))
+        #expect(ok.stdout.contains("Every role has a profile that can run here."))
+
+        // A worktree root inside .git fails the check, with what to set.
+        let inside = try sandbox.mission("runtimes", "--check", "--allow", "claude",
+                                         environment: ["PATH": "\(bin):/usr/bin:/bin",
+                                                       "MISSION_WORKTREE_ROOT": "\(sandbox.path)/.git/worktrees-here"])
+        #expect(inside.status == 1)
+        #expect(inside.stdout.contains("inside the git folder"), "\(inside.stdout)")
     }
 }

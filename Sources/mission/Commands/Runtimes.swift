@@ -24,6 +24,9 @@ struct Runtimes: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Check whether each profile can serve work on this host (executable, allow-list, credentials, sandbox, worktree root); exits 1 when one that serves a role cannot.")
+    var check = false
+
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
@@ -32,6 +35,13 @@ struct Runtimes: ParsableCommand {
             let policy = try host.policy(environment)
             let report = try RuntimesReport.make(snapshot, policy: policy, environment: environment,
                                                  checkout: context.repository.workingDirectory)
+            if check {
+                let doctor = RuntimesCheck.make(report, snapshot: snapshot, repository: context.repository, policy: policy,
+                                                environment: environment)
+                if json { try Output.json(doctor) } else { doctor.printText() }
+                if !doctor.passed { throw ExitCode.failure }
+                return
+            }
             if json { try Output.json(report) } else { report.printText() }
             if report.problems.contains(where: { $0.severity == .error }) {
                 Output.error("error: the runtime configuration has errors; see the problems listed")
@@ -303,6 +313,9 @@ extension RuntimesReport {
                     executable.problem = "the remote command runs on \(profile.host ?? "its host") and is not checked from here"
                 } else if !allowed {
                     executable.problem = "not run: this host does not allow \(command)"
+                } else if profile.harness == "script" {
+                    // A script agent does its work when run: it is never run just to ask what it is.
+                    executable.problem = "not run: a script agent is not asked for its version"
                 } else if let harness {
                     versionChecks[command] = harness
                     checked.insert(name)
