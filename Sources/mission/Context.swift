@@ -128,6 +128,17 @@ enum Output {
     }
 
     /// Writes a line to standard error.
+    /// Untrusted text (an agent's words) made safe for a terminal: control and bidirectional-format characters,
+    /// which could move the cursor, recolour or hide what follows, become U+FFFD.
+    static func plain(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format: "\u{FFFD}"
+            default: scalar
+            }
+        }))
+    }
+
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

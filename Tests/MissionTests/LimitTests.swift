@@ -22,7 +22,8 @@ struct LimitTests {
     @Test func limitsSignalsAndABrokenWorktreeEachEndInTheirTerminalState() throws {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        let agent = try sandbox.fakeAgent("limit-agent.sh", Self.agent, limits: "{wall: 3s, idle: 1s, output: 20KB}")
+        // The wall limit leaves room for a slow start on a loaded machine, so that going quiet meets the idle limit first.
+        let agent = try sandbox.fakeAgent("limit-agent.sh", Self.agent, limits: "{wall: 8s, idle: 1s, output: 20KB}")
         try sandbox.useTaskWorkflow(maxWorkers: 5)
         try sandbox.git("commit", "-q", "-am", "limits").expectSuccess()
         let expected = ["die by a signal": "killed_by_signal", "run too long": "wall_time", "go quiet": "idle_time",

@@ -27,6 +27,9 @@ struct Runtimes: ParsableCommand {
     @Flag(help: "Check whether each profile can serve work on this host (executable, allow-list, credentials, sandbox, worktree root); exits 1 when one that serves a role cannot.")
     var check = false
 
+    @Flag(help: "With --check: send one trivial prompt through each profile's real CLI and report the round trip.")
+    var probe = false
+
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
@@ -35,9 +38,9 @@ struct Runtimes: ParsableCommand {
             let policy = try host.policy(environment)
             let report = try RuntimesReport.make(snapshot, policy: policy, environment: environment,
                                                  checkout: context.repository.workingDirectory)
-            if check {
+            if check || probe {
                 let doctor = RuntimesCheck.make(report, snapshot: snapshot, repository: context.repository, policy: policy,
-                                                environment: environment)
+                                                environment: environment, probe: probe)
                 if json { try Output.json(doctor) } else { doctor.printText() }
                 if !doctor.passed { throw ExitCode.failure }
                 return

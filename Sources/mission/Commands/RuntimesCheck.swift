@@ -21,9 +21,11 @@ struct RuntimesCheck: Encodable {
         var problems: [String]
         /// What deserves a look but does not stop it.
         var warnings: [String]
+        /// The round trip of one trivial prompt, with `--probe`.
+        var probe: ProbeResult?
 
         enum CodingKeys: String, CodingKey {
-            case name, roles, executable, version, allowed, problems, warnings
+            case name, roles, executable, version, allowed, problems, warnings, probe
             case envSet = "env_set", envMissing = "env_missing"
         }
     }
@@ -39,8 +41,10 @@ struct RuntimesCheck: Encodable {
         case worktreeRoot = "worktree_root", worktreeProblems = "worktree_problems"
     }
 
+    /// The check of `report`'s profiles; with `probe`, each profile that can run here (but a script agent, whose
+    /// every run is work) is sent one trivial prompt through its real CLI.
     static func make(_ report: RuntimesReport, snapshot: BoardSnapshot, repository: Repository, policy: HostPolicy,
-                     environment: [String: String]) -> RuntimesCheck {
+                     environment: [String: String], probe: Bool = false) -> RuntimesCheck {
         let path = environment["PATH"] ?? "/usr/bin:/bin"
         let profiles = report.profiles.map { entry -> Profile in
             var problems: [String] = []
@@ -72,9 +76,16 @@ struct RuntimesCheck: Encodable {
                !words.contains("--dangerously-skip-permissions"), entry.capabilities.contains("write") {
                 warnings.append("no --permission-mode: in print mode Claude Code cannot ask, so every edit is refused")
             }
+            var probed: ProbeResult?
+            if probe, problems.isEmpty, entry.harness != "script", let profile = snapshot.config.runtimes.profiles[entry.name],
+               let harness = try? Harnesses.named(profile.harness, command: profile.command) {
+                let result = Probe.run(profile, harness: harness, environment: environment)
+                if !result.ok { problems.append("the probe failed: \(result.detail)") }
+                probed = result
+            }
             return Profile(name: entry.name, roles: entry.roles.map(\.role), executable: entry.executable.path,
                            version: entry.executable.version, allowed: entry.allowed, envSet: set, envMissing: missing,
-                           problems: problems, warnings: warnings)
+                           problems: problems, warnings: warnings, probe: probed)
         }
         let root = WorktreeRoot(repository: repository, host: policy.worktreeRoot,
                                 board: snapshot.config.settings.worktreeRoot, environment: environment)
@@ -110,6 +121,9 @@ struct RuntimesCheck: Encodable {
             let serves = profile.roles.isEmpty ? "serves no role" : "serves \(profile.roles.joined(separator: ", "))"
             print("\(mark) \(profile.name): \(profile.executable ?? "not installed") \(profile.version ?? "")  (\(serves))")
             if !profile.envSet.isEmpty { print("       set here: \(profile.envSet.joined(separator: ", "))") }
+            if let probe = profile.probe, probe.ok {
+                print("       probe: answered in \(String(format: "%.1f", probe.seconds)) s: \(Output.plain(probe.detail))")
+            }
             for problem in profile.problems { print("       problem: \(problem)") }
             for warning in profile.warnings { print("       warning: \(warning)") }
         }

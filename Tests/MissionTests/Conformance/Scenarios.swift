@@ -4,7 +4,7 @@ import Testing
 
 /// The scenarios the scripted model server plays, one per ticket: `[scenario:NAME]` in the ticket's title.
 enum Scenario: String, CaseIterable {
-    case edit, review, question, echo, ratelimit, overloaded, auth, hang
+    case edit, review, question, echo, ratelimit, overloaded, auth, hang, probe
 }
 
 /// One scenario against one CLI: a fresh board from `mission init`, the server, the watcher, and what was
@@ -40,6 +40,7 @@ struct ScenarioRun {
         case .overloaded: try overloaded(board)
         case .auth: try auth(board)
         case .hang: try hang(board)
+        case .probe: try probe(board)
         }
     }
 
@@ -55,7 +56,7 @@ struct ScenarioRun {
         let committed = Date()
         let id = try board.ticket("[scenario:edit] Add conformance.txt saying who wrote it")
         var evidence: Date?
-        let finished = try board.sandbox.eventually(150) {
+        let finished = board.sandbox.eventually(150) {
             if evidence == nil, (try? board.packet(id, "0001-run.yaml")) != nil { evidence = Date() }
             // A new ticket has no status.yaml until the watcher first writes one.
             return (try? board.status(id))?.status.isClosed ?? false
@@ -190,5 +191,19 @@ struct ScenarioRun {
         expect(!board.server.requests(ticket: id).isEmpty, "the CLI never reached the server")
         let left = ConformanceBoard.processes(under: packet.adapter?.workdir ?? "/nonexistent")
         expect(left.isEmpty, "still running in the worktree: \(left)")
+    }
+
+    /// `mission runtimes --check --probe`: the doctor sends one trivial prompt through the real CLI.
+    private mutating func probe(_ board: ConformanceBoard) throws {
+        let result = try board.sandbox.mission("runtimes", "--check", "--probe", "--json", "--allow", cli.rawValue,
+                                               environment: board.environment)
+        expect(result.status == 0, "exit \(result.status): \(result.all)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let profile = (report?["profiles"] as? [[String: Any]])?.first { $0["name"] as? String == cli.rawValue }
+        let probe = profile?["probe"] as? [String: Any]
+        expect(probe?["ok"] as? Bool == true, "probe: \(String(describing: probe)) \(result.stderr)")
+        expect((probe?["detail"] as? String)?.contains("ok") == true, "answer: \(String(describing: probe?["detail"]))")
+        if let seconds = probe?["seconds"] as? Double { timings["probe"] = seconds }
+        expect(!board.server.requests().isEmpty, "the probe never reached the server")
     }
 }
