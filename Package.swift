@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "BoardTests", dependencies: ["Board", "Git", .product(name: "Yams", package: "Yams")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Board"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], resources: [.copy("Fakes")]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Recordings"], resources: [.copy("Fakes")]),
         .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"],
                     exclude: ["Conformance/model-server.py"]),
         .testTarget(name: "WatcherTests", dependencies: ["Watcher", "Git"]),

@@ -305,3 +305,44 @@ import Testing
         if case .rateLimited? = parser.parse(line: limited).first {} else { Issue.record("a 429 reconnect is not a rate limit") }
     }
 }
+
+/// Whole streams the real CLIs printed against the conformance suite's model server, kept under
+/// `Recordings/<cli>-<version>/`: every line is read (none is left unparsed), and the events the watcher acts on
+/// are there.
+@Suite struct RealRecordingTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Recordings").path
+
+    static func events(_ path: String, _ harness: any Harness, exitCode: Int32, now: Date) throws -> [AgentEvent] {
+        let output = try String(contentsOfFile: "\(folder)/\(path)", encoding: .utf8)
+        var parser = harness.makeParser(now: now)
+        let events = parser.parse(output: output, exitCode: exitCode)
+        #expect(!events.contains { if case .unparsed = $0 { true } else { false } }, "\(path) has lines the parser does not know")
+        return events
+    }
+
+    @Test func claudeCodeGivingUpOnALongRetryAfterIsARateLimitWithItsReset() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let events = try Self.events("claude-code-2.1.327/ratelimit-long.jsonl", ClaudeCodeHarness(), exitCode: 1, now: now)
+        let resets = events.compactMap { if case .rateLimited(let reset, _) = $0 { reset } else { nil } }
+        #expect(resets.contains(now.addingTimeInterval(3600)), "\(resets)")
+        #expect(events.last.map { if case .result(false, _, _) = $0 { true } else { false } } == true)
+    }
+
+    @Test func claudeCodeRetryingA429AnnouncesWhenItRetries() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let events = try Self.events("claude-code-2.1.327/ratelimit-retry.jsonl", ClaudeCodeHarness(), exitCode: 0, now: now)
+        #expect(events.contains(.rateLimited(resetAt: now.addingTimeInterval(27.298), message: "rate limited: rate_limit (429), retry 1")))
+    }
+
+    @Test func codexReconnectsAreRetriesWithTheirStatus() throws {
+        let auth = try Self.events("codex-0.163.0/auth.jsonl", CodexHarness(), exitCode: 1, now: Date())
+        let statuses = auth.compactMap { if case .providerRetry(let status, _) = $0 { status } else { nil } }
+        #expect(statuses == [401, 401, 401, 401, 401])
+        let overloaded = try Self.events("codex-0.163.0/overloaded.jsonl", CodexHarness(), exitCode: 1, now: Date())
+        #expect(overloaded.filter { if case .providerRetry(529, _) = $0 { true } else { false } }.count == 5)
+        let limited = try Self.events("codex-0.163.0/ratelimit.jsonl", CodexHarness(), exitCode: 0, now: Date())
+        #expect(limited.contains { if case .rateLimited = $0 { true } else { false } })
+        #expect(limited.last == .result(ok: true, text: limited.compactMap { if case .message(let text) = $0 { text } else { nil } }.last,
+                                        detail: nil))
+    }
+}
