@@ -51,9 +51,9 @@ struct LiveStream {
 extension Reconciler {
     /// Stops the session when its stream says to (see `LiveStream`); true when it was stopped.
     func stopEarlyIfTold(_ session: Started, watch: Monitor.Watch, now: Date) -> Bool {
-        guard session.check == nil, let harness = try? Harnesses.named(session.harness ?? "script", command: session.command ?? [])
-        else { return false }
-        var stream = liveStreams[session.session] ?? LiveStream(harness: harness, now: now)
+        guard session.check == nil else { return false }
+        guard var stream = liveStreams[session.session] ?? (try? Harnesses.named(session.harness ?? "script", command: session.command ?? []))
+            .map({ LiveStream(harness: $0, now: now) }) else { return false }
         let reason = stream.reasonToStop(output: SessionDirectory(path: watch.handle.directory).output, now: now)
         liveStreams[session.session] = stream
         guard reason != nil else { return false }

@@ -268,8 +268,9 @@ extension Reconciler {
 
     /// Where a round that ended without a workflow decision leaves the ticket: a rate limit waits (not a failed
     /// attempt), a question waits for a person, a failure follows the retry policy or blocks for a person.
+    /// `unknownResetWait` is how long a profile rests after a rate limit that gave no reset time.
     static func settle(_ status: inout TicketStatus, session: Started, conclusion: Conclusion, owner: String?,
-                       unknownResetWait: TimeInterval = unknownResetWait, now: Date) {
+                       unknownResetWait: TimeInterval, now: Date) {
         let terminal = conclusion.terminal
         switch terminal.rootCause {
         case "rate_limited":

@@ -66,11 +66,10 @@ struct SessionFindings {
         let endedBadly = exitCode != 0
         if let rateLimit {
             findings.outcome = .rateLimited(resetAt: rateLimit)
-        } else if endedBadly,
-                  let refusal = ([failedResult, providerRetry].compactMap { $0 } + lastLines.reversed()).first(where: isAuthentication) {
-            findings.outcome = .authFailed(Self.shortened(refusal))
-        } else if let failedResult, isAuthentication(failedResult) {
-            findings.outcome = .authFailed(Self.shortened(failedResult))
+        } else if let refusal = ([failedResult] + (endedBadly ? [providerRetry] + lastLines.reversed() : []))
+                    .compactMap({ $0 }).first(where: isAuthentication) {
+            // The CLI's result, or (when it ended badly) its retries and last lines, say the credentials were refused.
+            findings.outcome = .authFailed(HarnessFailure.shortened(refusal))
         } else if endedBadly, let providerRetry {
             findings.outcome = .providerUnavailable(providerRetry)
         } else if let code = exitCode, code != 0 {
@@ -88,13 +87,8 @@ struct SessionFindings {
     /// Whether a CLI's error text says the provider refused the credentials.
     static func isAuthentication(_ text: String) -> Bool {
         let lower = text.lowercased()
-        return ["authentication_error", "authentication_failed", "invalid x-api-key", "invalid api key", "incorrect api key", "401 unauthorized",
-                "status 401", "api_error 401", "(401)", "unauthorized"].contains { lower.contains($0) }
-    }
-
-    /// At most 300 characters of `text`, for a summary.
-    static func shortened(_ text: String) -> String {
-        text.count > 300 ? String(text.prefix(300)) + "…" : text
+        return ["authentication_error", "authentication_failed", "invalid x-api-key", "invalid api key", "incorrect api key",
+                "unauthorized", "status 401", "api_error 401", "(401)"].contains { lower.contains($0) }
     }
 
     private static func adding(_ usage: AgentEvent.Usage, to total: AgentEvent.Usage?) -> AgentEvent.Usage {

@@ -91,7 +91,7 @@ public struct HarnessFailure: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `text` cut to a length a status file can hold.
-    private static func shortened(_ text: String) -> String {
+    public static func shortened(_ text: String) -> String {
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return line.count > 300 ? String(line.prefix(300)) + "…" : line
     }

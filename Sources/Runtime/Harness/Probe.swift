@@ -2,8 +2,8 @@ import Board
 import Foundation
 
 /// One trivial prompt through a profile's real CLI, as a session would run it (the harness's argv, the prompt on
-/// standard input, only PATH, HOME and the profile's `env` names), in a scratch folder outside any repository:
-/// the round trip `mission runtimes --check --probe` reports.
+/// standard input, only PATH, HOME and the profile's `env` names), in a scratch git folder of its own outside the
+/// board's repository: the round trip `mission runtimes --check --probe` reports.
 public struct ProbeResult: Sendable, Hashable, Encodable {
     /// Whether the CLI answered and ended well.
     public var ok: Bool
