@@ -233,7 +233,7 @@ public enum PromptRenderer {
             "title": .text(line(spec.title)),
             "kind": .text(spec.kind.rawValue),
             "priority": .text(spec.priority.rawValue),
-            "description": .text(text(spec.description)),
+            "description": .text(text(spec.writtenDescription)),
             "role": .text(line(context.role)),
             "gate": .text(line(context.gate)),
             "profile": .text(line(context.profile)),

@@ -158,6 +158,15 @@ import Testing
         }
     }
 
+    @Test(arguments: [Ticket.placeholderDescription + "\n", "  \n", ""])
+    func theTemplatesPlaceholderDescriptionNeverReachesTheAgent(_ description: String) {
+        let context = PromptContext(spec: Ticket(id: "MC-2B9X", title: "Tidy the logs", description: description),
+                                    gate: "implement", role: "coder", nonce: Self.nonce)
+        let text = PromptRenderer.render(context)
+        #expect(!text.contains(Ticket.placeholderDescription))
+        #expect(text.contains("- Priority: medium\n\n## How to finish"), "\(text)")
+    }
+
     // MARK: Untrusted text
 
     @Test func valuesAreInsertedLiterallyNeverExpanded() throws {

@@ -134,6 +134,16 @@ extension Ticket {
         }
     }
 
+    /// The text the ticket template offers where the description goes: a prompt to a person, never the ticket's words.
+    public static let placeholderDescription = "What is wanted, and why."
+
+    /// The description a person wrote: nil when it is empty or still the template's placeholder.
+    public var writtenDescription: String? {
+        guard let text = description?.trimmingCharacters(in: .whitespacesAndNewlines),
+              !text.isEmpty, text != Self.placeholderDescription else { return nil }
+        return description
+    }
+
     /// Whether the ticket says what must be true when it is done; without that no agent is given it.
     public var hasAcceptance: Bool { !writtenAcceptance.isEmpty }
 }

@@ -59,10 +59,10 @@ struct New: ParsableCommand {
                 id: id, title: title, kind: kind, priority: priority, state: state, workflow: workflow, owner: owner,
                 assignee: assignee, parent: parent, blockedBy: blockedBy, labels: label,
                 created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
-                // In the editor an empty list shows the template's placeholder where the criteria go; the placeholder
-                // itself is refused on saving, so it never becomes a criterion.
+                // In the editor the template's placeholders show where the criteria and the description go; a
+                // placeholder criterion is refused on saving, and a placeholder description is never shown to an agent.
                 acceptance: acceptance.isEmpty && !noEdit ? [Ticket.placeholderAcceptance] : acceptance,
-                description: "What is wanted, and why.\n")
+                description: noEdit ? nil : Ticket.placeholderDescription + "\n")
             guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
             let template = TicketTemplate.text(
                 in: snapshot, source: TreeSource(repository: context.repository, root: try context.repository.commit(tip).tree))
