@@ -19,6 +19,19 @@ public struct HostPolicy: Sendable, Hashable {
         self.worktreeRoot = worktreeRoot
     }
 
+    /// Whether `command` (the executable a profile runs, as it writes it) is installed and allowed on this host:
+    /// the one answer the watcher's fallback and `mission runtimes` give. A relative path resolves against
+    /// `directory` when given.
+    public func check(command: String, path: String, relativeTo directory: String? = nil) -> ExecutableCheck {
+        do throws(LaunchError) {
+            let resolved = try Launcher.resolve(command, path: path, relativeTo: directory)
+            return ExecutableCheck(command: command, path: resolved, allowed: permits(command: command, resolved: resolved))
+        } catch {
+            return ExecutableCheck(command: command, allowed: !command.isEmpty && permits(command: command, resolved: command),
+                                   notFound: error.message)
+        }
+    }
+
     /// Whether `command` (as the profile writes it), resolved to `executable`, may run.
     public func permits(command: String, resolved executable: String) -> Bool {
         allowed.contains { entry in
@@ -67,5 +80,23 @@ public struct HostPolicy: Sendable, Hashable {
         var allow: [String]?
         var worktreeRoot: String?
         enum CodingKeys: String, CodingKey, CaseIterable { case allow, worktreeRoot = "worktree_root" }
+    }
+}
+
+/// Whether one executable can run on this host: found, and allowed (`HostPolicy.check`).
+public struct ExecutableCheck: Sendable, Hashable {
+    /// The executable as the profile names it.
+    public var command: String
+    /// Where it was found; nil when it was not.
+    public var path: String?
+    /// Whether this host allows it.
+    public var allowed: Bool
+    /// Why it was not found.
+    public var notFound: String?
+
+    /// Why it cannot run here, in the words the watcher uses for a ticket that waits; nil when it can.
+    public var reason: String? {
+        if path == nil { return "\(command) is not installed on this host" }
+        return allowed ? nil : "\(command) is not allowed on this host"
     }
 }

@@ -141,13 +141,7 @@ public final class Reconciler {
         for (name, profile) in snapshot.config.runtimes.profiles {
             let command = profile.harness == "ssh" ? "ssh" : (profile.command.first ?? "")
             guard !command.isEmpty, command.hasPrefix("/") || !command.contains("/") else { continue }
-            guard let executable = try? Launcher.resolve(command, path: path) else {
-                unrunnable[name] = "\(command) is not installed on this host"
-                continue
-            }
-            if !policy.permits(command: command, resolved: executable) {
-                unrunnable[name] = "\(command) is not allowed on this host"
-            }
+            if let reason = policy.check(command: command, path: path).reason { unrunnable[name] = reason }
         }
         return unrunnable
     }

@@ -301,14 +301,9 @@ extension RuntimesReport {
                 } catch {}
             }
             let command = invocation?.argv.first ?? (isSSH ? "ssh" : (profile.command.first ?? ""))
-            var executable = Executable(command: command, found: false)
-            do throws(LaunchError) {
-                executable.path = try Launcher.resolve(command, path: path, relativeTo: checkout)
-                executable.found = true
-            } catch {
-                executable.problem = error.message
-            }
-            let allowed = !command.isEmpty && policy.permits(command: command, resolved: executable.path ?? command)
+            let check = policy.check(command: command, path: path, relativeTo: checkout)
+            var executable = Executable(command: command, found: check.path != nil, path: check.path, problem: check.notFound)
+            let allowed = !command.isEmpty && check.allowed
             if executable.found {
                 if harness == nil {
                     executable.problem = "not run: unknown harness '\(profile.harness)'"
