@@ -67,6 +67,8 @@ public final class Reconciler {
 
     /// When the reaper last swept the ticket worktrees and branches (see `TicketWorktrees.sweep`).
     var lastSweep: Date?
+    /// What the last sweep could not clean up: each is reported when it first appears, not every sweep.
+    var sweepProblems: Set<String> = []
     /// How often the reaper sweeps; each pass checks.
     public var sweepInterval: TimeInterval = 60
 
@@ -154,7 +156,8 @@ public final class Reconciler {
         let sweep = worktrees.sweep(isOpen: { ticket in
             snapshot.ticket(ticket).map { !$0.isClosed } ?? !snapshot.contains(ticket)
         }, busy: busy.union(running))
-        report.waiting += sweep.problems.map { "a ticket worktree stays for now: \($0)" }
+        report.waiting += sweep.problems.filter { !sweepProblems.contains($0) }.map { "a ticket worktree stays for now: \($0)" }
+        sweepProblems = Set(sweep.problems)
     }
 
     /// Starts a session with `start` and follows it; a lost claim is skipped, and a launch that failed is recorded
