@@ -98,6 +98,8 @@ import Testing
         #expect(invocation.argv == ["aider", "--message-file", Self.promptFile, "--yes-always", "--no-pretty", "--no-stream",
                                     "--model", "sonnet"])
         #expect(invocation.stdin == .closed)
+        // Wide enough that aider never wraps the one-line signal (the real aider wraps at 80 columns without a tty).
+        #expect(invocation.environment["COLUMNS"] == "100000")
     }
 
     @Test func scriptGetsThePromptFileInItsArgvAndEnvironment() throws {
@@ -162,7 +164,9 @@ import Testing
 
     @Test func sshGivesFileReadingCLIsTheirStdinAsThePromptFile() throws {
         let invocation = try SSHHarness(inner: AiderHarness()).invocation(for: request("aider") { $0.host = "gpu" })
-        #expect(Array(invocation.argv.suffix(7)) == ["--", "aider", "--message-file", "/dev/stdin", "--yes-always", "--no-pretty", "--no-stream"])
+        // The harness's own variables (aider's wide COLUMNS) are set on the remote side, through env.
+        #expect(Array(invocation.argv.suffix(8)) == ["env", "'COLUMNS=100000'", "aider", "--message-file", "/dev/stdin", "--yes-always",
+                                                     "--no-pretty", "--no-stream"])
         #expect(!invocation.argv.contains(Self.promptFile))
         #expect(invocation.stdin == .file(Self.promptFile))
     }

@@ -13,7 +13,7 @@ public struct AiderHarness: Harness {
     /// Tools (it edits files and commits), usage and cost (its `Tokens: … Cost: …` lines); plain text, no resume.
     public var capabilities: HarnessCapabilities { [.tools, .usage, .cost] }
 
-    /// `aider --message-file F --yes-always --no-pretty --no-stream [--model M]`.
+    /// `aider --message-file F --yes-always --no-pretty --no-stream [--model M]`, with `COLUMNS` wide.
     public func invocation(for request: HarnessRequest) throws(HarnessError) -> Invocation {
         var argv = ArgvBuilder(template: request.baseCommand, promptFile: request.promptFile)
         try argv.set("--message-file", checked: request.promptFile, aliases: ["-f"], spaces: true)
@@ -21,7 +21,9 @@ public struct AiderHarness: Harness {
         argv.ensure("--no-pretty")
         argv.ensure("--no-stream")
         try argv.set("--model", checked: request.model)
-        return Invocation(argv: argv.words, environmentNames: request.environmentNames)
+        // aider wraps what it prints at the terminal's width (80 columns without one), which would split the
+        // one-line signal; a width no line reaches keeps every line whole.
+        return Invocation(argv: argv.words, environmentNames: request.environmentNames, environment: ["COLUMNS": "100000"])
     }
 
     /// A plain-text parser that knows aider's usage lines and litellm's rate-limit errors.

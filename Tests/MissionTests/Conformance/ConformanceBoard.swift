@@ -84,13 +84,13 @@ enum ConformanceTable {
     static let end = "<!-- end of conformance table -->"
 
     /// The rows for one CLI's run.
-    static func rows(cli: AgentCLI, version: String, results: [(scenario: String, failures: [String])]) -> [String] {
-        results.map { "| \(cli.title) | \(version) | \($0.scenario) | \($0.failures.isEmpty ? "passed" : "failed") |" }
+    static func rows(cli: AgentCLI, version: String, results: [(scenario: String, result: String)]) -> [String] {
+        results.map { "| \(cli.title) | \(version) | \($0.scenario) | \($0.result) |" }
     }
 
     /// Checks the CLI's rows in docs/runtimes.md against this run, or with `MISSION_UPDATE_CONFORMANCE=1`
     /// rewrites them (keeping every other CLI's rows).
-    static func check(cli: AgentCLI, version: String, results: [(scenario: String, failures: [String])]) throws {
+    static func check(cli: AgentCLI, version: String, results: [(scenario: String, result: String)]) throws {
         let text = try String(contentsOfFile: docs, encoding: .utf8)
         guard let from = text.range(of: begin), let to = text.range(of: end, range: from.upperBound..<text.endIndex) else {
             Issue.record("docs/runtimes.md has no conformance table between \(begin) and \(end)")

@@ -9,11 +9,11 @@ import Testing
 /// table in docs/runtimes.md: a run that differs from it fails, and `MISSION_UPDATE_CONFORMANCE=1` rewrites it.
 @Suite(.serialized)
 struct ConformanceTests {
-    @Test(arguments: AgentCLI.allCases)
+    @Test(arguments: AgentCLI.inSuite)
     func theRealCLIPassesEveryScenarioThroughTheWatcher(_ cli: AgentCLI) throws {
         guard let executable = cli.installed() else { return }
         let started = Date()
-        var results: [(scenario: String, failures: [String])] = []
+        var results: [(scenario: String, result: String)] = []
         var version = "unknown"
         for scenario in Scenario.allCases {
             var run = ScenarioRun(cli: cli, executable: executable)
@@ -23,11 +23,18 @@ struct ConformanceTests {
                 run.fail("\(scenario.rawValue) threw: \(error)")
             }
             if let seen = run.version { version = seen }
-            for failure in run.failures {
-                Issue.record(Comment(rawValue: "\(cli.title) \(scenario.rawValue): \(failure)"))
+            let gap = cli.knownGaps[scenario]
+            let record = {
+                for failure in run.failures { Issue.record(Comment(rawValue: "\(cli.title) \(scenario.rawValue): \(failure)")) }
             }
-            results.append((scenario.rawValue, run.failures))
-            print("conformance: \(cli.title) \(scenario.rawValue): \(run.failures.isEmpty ? "passed" : "FAILED") "
+            if let gap {
+                // Still run and still reported; a gap that closes fails here until it is taken out of knownGaps.
+                withKnownIssue(Comment(rawValue: "known gap: \(gap)"), record)
+            } else {
+                record()
+            }
+            results.append((scenario.rawValue, run.failures.isEmpty ? "passed" : gap.map { "known gap: \($0)" } ?? "failed"))
+            print("conformance: \(cli.title) \(scenario.rawValue): \(run.failures.isEmpty ? "passed" : gap == nil ? "FAILED" : "KNOWN GAP") "
                   + run.timings.map { "\($0.key) \(String(format: "%.2f", $0.value)) s" }.sorted().joined(separator: ", "))
         }
         print("conformance: \(cli.title) \(version): \(Scenario.allCases.count) scenarios in "
@@ -39,15 +46,47 @@ struct ConformanceTests {
 /// A CLI of the conformance suite: where it is installed, and the profile and environment that point it at the
 /// scripted model server, as docs/runtimes.md tells a user to write them.
 enum AgentCLI: String, CaseIterable, CustomStringConvertible {
-    case claude, codex
+    case claude, codex, hermes, aider, kimi
 
     var description: String { rawValue }
     var title: String {
         switch self {
         case .claude: "Claude Code"
         case .codex: "Codex"
+        case .hermes: "Hermes Agent"
+        case .aider: "aider"
+        case .kimi: "Kimi CLI"
         }
     }
+
+    /// The CLIs the suite runs. Hermes Agent is left out until its harness speaks 0.19.0: the harness passes
+    /// `--query-file`, which 0.19.0 does not have (it takes the query as `-q TEXT`); docs/runtimes.md says so.
+    static let inSuite = allCases.filter { $0 != .hermes }
+
+    /// The scenarios this CLI does not pass yet, and why; each is still run, and its failures are known issues.
+    var knownGaps: [Scenario: String] {
+        switch self {
+        case .claude, .codex: [:]
+        case .hermes: [:]
+        case .aider: [
+            .ratelimit: "its SDK waits out retry-after by itself and prints nothing, so no park",
+            .overloaded: "exits 0 after its own retries; its APIError lines are not read yet",
+            .auth: "exits 0; its 'not able to authenticate you' line is not read yet",
+            .probe: "the probe reports aider's first line (a warning), not its answer",
+        ]
+        case .kimi: [
+            .edit: "1.51.0 names its session only on stderr ('To resume this session: kimi -r ID'), not read yet",
+            .question: "no session id read, so no resume (see edit)",
+            .ratelimit: "Kimi retries the 429 by itself until it passes, so no park",
+            .overloaded: "exit 1 after 'Error code: 529' is read as exit_nonzero, not provider_unavailable",
+        ]
+        }
+    }
+
+    /// Whether its harness resumes the CLI's own session (aider has none).
+    var resumes: Bool { self != .aider }
+    /// Whether the CLI reports token usage (Hermes in quiet mode and Kimi's print mode do not).
+    var reportsUsage: Bool { [.claude, .codex, .aider].contains(self) }
 
     /// The folder scripts/install-agent-clis fills.
     static var bin: String {
@@ -58,6 +97,12 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
 
     /// The executable, or nil after saying why it is missing: a failure when `CI=true`, a printed skip elsewhere.
     func installed() -> String? {
+        // MISSION_CONFORMANCE_ONLY=hermes,aider runs only those (for working on one CLI); CI never sets it.
+        if let only = ProcessInfo.processInfo.environment["MISSION_CONFORMANCE_ONLY"], !only.isEmpty,
+           !only.split(separator: ",").contains(Substring(rawValue)) {
+            print("conformance: SKIPPED \(title): not in MISSION_CONFORMANCE_ONLY=\(only)")
+            return nil
+        }
         let path = "\(Self.bin)/\(rawValue)"
         if FileManager.default.isExecutableFile(atPath: path) { return path }
         let why = "\(title) is not installed at \(path) (run scripts/install-agent-clis \(rawValue))"
@@ -92,7 +137,47 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
                     env: [OPENAI_API_KEY, CODEX_HOME, TMPDIR]
                     limits: {wall: 3m, idle: \(idle), output: 50MB, concurrency: 4}
                 """
+        case .hermes:
+            // Hermes reads its provider from ~/.hermes/config.yaml (written by `environment`).
+            return """
+                  \(name):
+                    harness: hermes
+                    command: [hermes, --yolo]
+                    capabilities: [tools, write]
+                    limits: {wall: 3m, idle: \(idle), output: 50MB, concurrency: 4}
+                """
+        case .aider:
+            // Everything that would reach the network or leave aider's own files in the worktree is turned off.
+            return """
+                  \(name):
+                    harness: aider
+                    command: [aider, --model, openai/conformance-model, --model-metadata-file, \(Self.aiderMetadata),
+                              --no-check-update, --no-analytics, --no-show-release-notes, --no-show-model-warnings,
+                              --no-gitignore, --no-detect-urls, --disable-playwright, --map-tokens, "0",
+                              --chat-history-file, /dev/null, --input-history-file, /dev/null]
+                    provider: openai
+                    capabilities: [tools, write]
+                    env: [OPENAI_API_KEY, OPENAI_API_BASE, LITELLM_LOCAL_MODEL_COST_MAP]
+                    limits: {wall: 3m, idle: \(idle), output: 50MB, concurrency: 4}
+                """
+        case .kimi:
+            // Kimi reads its provider from ~/.kimi/config.toml (written by `environment`).
+            return """
+                  \(name):
+                    harness: kimi
+                    command: [kimi]
+                    capabilities: [tools, write]
+                    limits: {wall: 3m, idle: \(idle), output: 50MB, concurrency: 4}
+                """
         }
+    }
+
+    /// aider's model metadata (context size and price of the scripted model), outside any worktree.
+    static let aiderMetadata = "\(NSTemporaryDirectory())mission-conformance-aider-model.json"
+
+    static func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
     /// What the watcher runs with, so that the CLI talks to `server` and keeps its files under `home`.
@@ -108,7 +193,7 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
             let codexHome = "\(home)/.codex"
             try FileManager.default.createDirectory(atPath: codexHome, withIntermediateDirectories: true)
             try Data("""
-                model = "conformance-model"
+                model = "local-model"
                 model_provider = "conformance"
 
                 [model_providers.conformance]
@@ -122,6 +207,48 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
             environment["OPENAI_API_KEY"] = "conformance-key"
             // Codex's sandbox refuses to set up its helper under the temporary folder, where CODEX_HOME is here.
             environment["TMPDIR"] = "/var/tmp"
+        case .hermes:
+            try Self.write("\(home)/.hermes/config.yaml", """
+                model:
+                  provider: custom
+                  base_url: \(server.baseURL)/v1
+                  default: local-model
+                  api_key: conformance-key
+                  context_length: 200000
+                security:
+                  allow_lazy_installs: false
+                  tirith_enabled: false
+                display:
+                  inline_diffs: false
+
+                """)
+        case .aider:
+            try Self.write(Self.aiderMetadata, """
+                {"openai/conformance-model": {"max_input_tokens": 128000, "max_output_tokens": 8192,
+                  "input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002,
+                  "litellm_provider": "openai", "mode": "chat"}}
+
+                """)
+            environment["OPENAI_API_KEY"] = "conformance-key"
+            environment["OPENAI_API_BASE"] = "\(server.baseURL)/v1"
+            // litellm reads its model price list from this file instead of downloading it.
+            environment["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        case .kimi:
+            try Self.write("\(home)/.kimi/config.toml", """
+                default_model = "conformance"
+                telemetry = false
+
+                [providers.conformance]
+                type = "openai_legacy"
+                base_url = "\(server.baseURL)/v1"
+                api_key = "conformance-key"
+
+                [models.conformance]
+                provider = "conformance"
+                model = "local-model"
+                max_context_size = 128000
+
+                """)
         }
         return environment
     }

@@ -232,6 +232,25 @@ def tool_call(conv, file, content):
     return None, None
 
 
+def system_text(body):
+    """The system prompt of a request, in any of the three APIs."""
+    parts = [body.get("system"), body.get("instructions")]
+    parts += [m.get("content") for m in body.get("messages", []) or [] if m.get("role") in ("system", "developer")]
+    return "\n".join(texts(parts))
+
+
+def edit_block(body, file, content):
+    """An edit that writes `file` in the reply-text format the system prompt asks for (aider's edit formats), or
+    None when it names none: `whole` wants a file listing, `diff`/`diff-fenced` a SEARCH/REPLACE block (an empty
+    SEARCH creates the file)."""
+    system = system_text(body)
+    if "*file listing*" in system:
+        return f"{file}\n```\n{content}```\n\n"
+    if "*SEARCH/REPLACE block*" in system:
+        return f"{file}\n```\n<<<<<<< SEARCH\n=======\n{content}>>>>>>> REPLACE\n```\n\n"
+    return None
+
+
 def last_tool_output(body):
     """The text of the newest tool result the request carries, for the log."""
     results = []
@@ -392,11 +411,18 @@ class Handler(BaseHTTPRequestHandler):
         api = "anthropic" if path.endswith("/messages") else "responses" if path.endswith("/responses") else "chat"
         conv = Conversation(body, api)
         action = plan(conv)
+        edit = action[0] == "tool" and tool_call(conv, action[1], action[2])[0] is None and edit_block(body, action[1], action[2])
+        if edit:
+            # A client that edits by parsing the reply text (aider): the edit block, then what the agent says once
+            # the write is done, in one reply (such a client makes one request per message).
+            conv.tool_results += 1
+            action = ("text", edit + plan(conv)[1])
+            conv.tool_results -= 1
         log({"time": time.time(), "path": path, "api": api, "ticket": conv.ticket, "role": conv.role, "scenario": conv.scenario,
              "nonce": conv.nonce, "session_index": conv.session_index, "tool_results": conv.tool_results,
              "resumed_context": bool(conv.earlier_prompts), "tools": conv.tools[:40], "workdir": conv.workdir,
              "action": action[0] if action[0] != "tool" else f"tool:{tool_call(conv, action[1], action[2])[0]}",
-             "stream": bool(body.get("stream")), "last_tool_output": last_tool_output(body)[:500]})
+             "stream": bool(body.get("stream")), "edit_block": bool(edit), "last_tool_output": last_tool_output(body)[:500]})
         if action[0] == "hang":
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
