@@ -149,7 +149,7 @@ public enum Reaper {
         try? handle.seek(toOffset: size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0)
         let data = (try? handle.readToEnd()) ?? Data()
         let text = String(decoding: data, as: UTF8.self)
-        return Array(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return Array(text.outputLines().map(String.init)
             .reversed().drop { $0.isEmpty }.prefix(lines).reversed())
     }
 }

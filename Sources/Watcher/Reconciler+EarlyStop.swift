@@ -30,7 +30,9 @@ struct LiveStream {
         let complete = partial[partial.startIndex...last]
         partial = Data(partial[partial.index(after: last)...])
         for line in complete.split(separator: UInt8(ascii: "\n")) {
-            for event in parser.parse(line: String(decoding: line, as: UTF8.self)) {
+            var text = String(decoding: line, as: UTF8.self)
+            if text.hasSuffix("\r") { text.removeLast() }  // a CRLF line
+            for event in parser.parse(line: text) {
                 switch event {
                 case .rateLimited(_, let message):
                     return message

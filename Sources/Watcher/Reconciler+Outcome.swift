@@ -84,7 +84,7 @@ extension Reconciler {
         let output = (try? String(contentsOfFile: directory.output, encoding: .utf8)) ?? ""
         let prompt = (try? String(contentsOfFile: "\(directory.path)/prompt.md", encoding: .utf8)) ?? ""
         if let command = session.check {
-            let tail = output.split(separator: "\n").suffix(Self.checkFindingLines).map(String.init)
+            let tail = output.outputLines(omittingEmpty: true).suffix(Self.checkFindingLines).map(String.init)
             return Conclusion(check: command, outcome: Self.outcome(of: end, seenByParent: seenByParent), tail: tail,
                               gate: session.gate)
         }
@@ -137,7 +137,7 @@ extension Reconciler {
         let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let transcript = Redactor.redact(output)
         let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
-        let tail = transcript.split(separator: "\n", omittingEmptySubsequences: false).suffix(21)
+        let tail = transcript.outputLines().suffix(21)
             .joined(separator: "\n").trimmingCharacters(in: .newlines)
         var harvest = raw
         harvest.summary = raw.summary.map(Redactor.redact)

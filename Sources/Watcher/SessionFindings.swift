@@ -34,7 +34,7 @@ struct SessionFindings {
         var parser = harness.makeParser(now: now)
         let events = parser.parse(output: output, exitCode: exitCode)
         let signalText = harness.capabilities.contains(.jsonStream) ? parser.finalText : output
-        let harvest = Harvester.harvest(lines: signalText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+        let harvest = Harvester.harvest(lines: signalText.outputLines().map(String.init),
                                         ticket: ticket, nonce: nonce, earlierNonces: earlierNonces, prompt: prompt)
         var findings = SessionFindings(harvest: harvest, outcome: outcome, nonce: nonce.isEmpty ? nil : nonce)
         var total: AgentEvent.Usage?
@@ -62,7 +62,7 @@ struct SessionFindings {
 
         // What the agent said wins over how it ended, unless it said nothing.
         guard harvest.signal == .none else { return findings }
-        let lastLines = output.split(separator: "\n").suffix(20).map(String.init)
+        let lastLines = output.outputLines(omittingEmpty: true).suffix(20).map(String.init)
         let endedBadly = exitCode != 0
         if let rateLimit {
             findings.outcome = .rateLimited(resetAt: rateLimit)
@@ -87,8 +87,8 @@ struct SessionFindings {
     /// Whether a CLI's error text says the provider refused the credentials.
     static func isAuthentication(_ text: String) -> Bool {
         let lower = text.lowercased()
-        return ["authentication_error", "authentication_failed", "invalid x-api-key", "invalid api key", "incorrect api key",
-                "unauthorized", "status 401", "api_error 401", "(401)"].contains { lower.contains($0) }
+        return ["authentication_error", "authenticationerror", "authentication_failed", "invalid x-api-key", "invalid api key", "incorrect api key",
+                "unauthorized", "status 401", "api_error 401", "(401)", "http 401", "error code: 401"].contains { lower.contains($0) }
     }
 
     private static func adding(_ usage: AgentEvent.Usage, to total: AgentEvent.Usage?) -> AgentEvent.Usage {

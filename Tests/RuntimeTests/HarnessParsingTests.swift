@@ -101,6 +101,19 @@ import Testing
         #expect(finalText == Fakes.done)
     }
 
+    /// A CLI that ends its lines with CRLF (a pty, a Windows host over ssh) reads exactly as with LF: Swift takes
+    /// `\r\n` as one character, so a split at "\n" alone would see one long line.
+    @Test(arguments: Fakes.recorded) func crlfLinesReadAsLFLines(_ cli: String, _ scenario: String) throws {
+        let output = try Fakes.recording(cli, scenario)
+        let harness = Fakes.harness(cli)
+        let code = Fakes.exitCode(cli, scenario)
+        let crlf = parse(output.replacingOccurrences(of: "\n", with: "\r\n"), with: harness, exitCode: code)
+        let lf = parse(output, with: harness, exitCode: code)
+        #expect(crlf.events == lf.events)
+        #expect(crlf.finalText == lf.finalText)
+        #expect("a\r\nb\nc\r\n".outputLines() == ["a", "b", "c", ""])
+    }
+
     @Test func hermesQuietOutput() throws {
         let (events, finalText) = parse(try Fakes.recording("hermes", "success"), with: HermesHarness(), exitCode: 0)
         let lines = Fakes.done.split(separator: "\n").map(String.init)
@@ -188,6 +201,12 @@ import Testing
             .init(cli: "aider", scenario: "error", ok: false, hasSessionID: false, failure: .general),
             .init(cli: "aider", scenario: "ratelimit", ok: false, hasSessionID: false, reset: .some(nil), failure: .rateLimited),
             .init(cli: "aider", scenario: "question", ok: true, hasSessionID: false),
+            .init(cli: "aider", scenario: "auth", ok: false, hasSessionID: false),
+            .init(cli: "aider", scenario: "overloaded", ok: false, hasSessionID: false),
+            .init(cli: "hermes", scenario: "auth", ok: false, hasSessionID: true, failure: .general),
+            .init(cli: "hermes", scenario: "overloaded", ok: false, hasSessionID: true, failure: .general),
+            .init(cli: "kimi", scenario: "auth", ok: false, hasSessionID: true, failure: .general),
+            .init(cli: "kimi", scenario: "overloaded", ok: false, hasSessionID: true, failure: .general),
         ]
     }()
 

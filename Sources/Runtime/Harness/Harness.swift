@@ -34,11 +34,9 @@ extension HarnessParser {
     /// The events in a whole output (a session's `output.log`), followed by `finish(exitCode:)`'s.
     public mutating func parse(output: String, exitCode: Int32?) -> [AgentEvent] {
         var events: [AgentEvent] = []
-        var lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = output.outputLines()
         if lines.last?.isEmpty == true { lines.removeLast() }  // the newline that ends the last line
-        for line in lines {
-            events += parse(line: line.hasSuffix("\r") ? String(line.dropLast()) : String(line))
-        }
+        for line in lines { events += parse(line: String(line)) }
         return events + finish(exitCode: exitCode)
     }
 }
@@ -93,14 +91,49 @@ public struct Invocation: Sendable, Hashable {
     public var environment: [String: String]
     /// What the process reads on standard input.
     public var stdin: StdinSource
+    /// An option the session wrapper appends as `OPTION=<the file's text>` when it starts the command, for CLIs
+    /// that take the prompt only as an argument's value (Hermes 0.19.0's `--query`); nil for none.
+    public var promptArgument: PromptArgument?
 
     /// An invocation as given.
     public init(argv: [String], environmentNames: [String] = [], environment: [String: String] = [:],
-                stdin: StdinSource = .closed) {
+                stdin: StdinSource = .closed, promptArgument: PromptArgument? = nil) {
         self.argv = argv
         self.environmentNames = environmentNames
         self.environment = environment
         self.stdin = stdin
+        self.promptArgument = promptArgument
+    }
+}
+
+/// A prompt given as an option's value, for CLIs that read it from nowhere else (Hermes 0.19.0's `--query`). The
+/// launcher reads the file when it starts the session and appends `OPTION=<text>` to the child's argv only: the
+/// text is never in the recorded invocation, and never parsed by a shell (it is one positional parameter).
+public struct PromptArgument: Sendable, Hashable {
+    /// The option, e.g. `--query`; the argument is `--query=<text>` (so text starting with `-` stays a value).
+    public var option: String
+    /// The file whose text is the value (its trailing newlines are dropped).
+    public var file: String
+
+    /// A prompt argument as given.
+    public init(option: String, file: String) {
+        self.option = option
+        self.file = file
+    }
+
+    /// `OPTION=<the file's text>`, or why it cannot be given: the file is unreadable, or the argument is longer
+    /// than `limit` bytes.
+    func argument(limit: Int) throws(LaunchError) -> String {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw LaunchError(message: "cannot read the prompt file \(file)")
+        }
+        var value = Substring(text)
+        while value.last?.isNewline == true { value.removeLast() }
+        let argument = option + "=" + value
+        guard argument.utf8.count < limit else {
+            throw LaunchError(message: "the prompt (\(argument.utf8.count) bytes) is too long to pass as \(option); the limit is \(limit) bytes")
+        }
+        return argument
     }
 }
 

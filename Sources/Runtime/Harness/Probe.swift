@@ -74,10 +74,12 @@ public enum Probe {
             if case .rateLimited(_, let message) = event { return message }
             return nil
         }.first
-        let answer = (harness.capabilities.contains(.jsonStream) ? parser.finalText : output)
-            .split(separator: "\n").first.map(String.init) ?? ""
+        // A JSON CLI's answer is its final message; a plain-text CLI prints its banner first (aider's version,
+        // model and repository) and its answer last.
+        let lines = parser.finalText.outputLines(omittingEmpty: true)
+        let answer = (harness.capabilities.contains(.jsonStream) ? lines.first : lines.last).map(String.init) ?? ""
         if let failure { return failed(failure) }
-        guard code == 0 else { return failed("exited with status \(code ?? -1): \(output.split(separator: "\n").last ?? "")") }
+        guard code == 0 else { return failed("exited with status \(code ?? -1): \(output.outputLines(omittingEmpty: true).last ?? "")") }
         guard !answer.isEmpty else { return failed("the CLI ended without an answer") }
         return ProbeResult(ok: true, seconds: Date().timeIntervalSince(started), detail: String(answer.prefix(200)))
     }
