@@ -10,11 +10,15 @@ public enum Launcher {
     /// and records the exit status in a file, so that a watcher that is not its parent can still learn it.
     static let wrapper = #"cd "$MISSION_WORKDIR" || exit 126; "$@"; status=$?; echo "$status" > "$MISSION_EXIT_FILE"; exit "$status""#
 
+    /// Linux's limit on one argument (MAX_ARG_STRLEN, 32 pages): a prompt given as an option's value must fit.
+    static let argumentLimit = 128 * 1024
+
     /// Starts `argv` in `workingDirectory` with exactly `environment`, writing everything it prints to the
-    /// session folder's `output.log`, with standard input read from the file `stdin` (nil: /dev/null). Fails
-    /// when the executable cannot be found or run.
+    /// session folder's `output.log`, with standard input read from the file `stdin` (nil: /dev/null) and, for a
+    /// CLI that takes its prompt only as an option's value, `promptArgument` read now and appended. Fails when
+    /// the executable cannot be found or run, or the prompt cannot be read or is too long for one argument.
     public static func launch(id: String, argv: [String], workingDirectory: String, environment: [String: String],
-                              directory: SessionDirectory, stdin: String? = nil,
+                              directory: SessionDirectory, stdin: String? = nil, promptArgument: PromptArgument? = nil,
                               now: Date = Date()) throws(LaunchError) -> SessionHandle {
         guard let command = argv.first, !command.isEmpty else { throw LaunchError(message: "the profile names no command") }
         let executable = try resolve(command, path: environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "")
@@ -47,7 +51,8 @@ public enum Launcher {
         var variables = environment
         variables["MISSION_WORKDIR"] = workingDirectory
         variables["MISSION_EXIT_FILE"] = directory.exitStatus
-        let arguments = ["/bin/sh", "-c", wrapper, "mission-session", executable] + argv.dropFirst()
+        var arguments = ["/bin/sh", "-c", wrapper, "mission-session", executable] + argv.dropFirst()
+        if let promptArgument { arguments.append(try promptArgument.argument(limit: argumentLimit)) }
         let cArguments = arguments.map { strdup($0) } + [nil]
         let cEnvironment = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

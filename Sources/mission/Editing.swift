@@ -8,7 +8,13 @@ enum Editing {
     /// setting and runs through `sh` like git's; the path is ours (a temporary file), never ticket text.
     static func open(_ path: String) throws {
         let environment = ProcessInfo.processInfo.environment
-        let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let chosen = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty }
+        // vi with no terminal (a script, CI, an agent's shell) waits forever for keys nobody types, as git's
+        // fallback editor would; a person's own EDITOR setting is theirs to vouch for.
+        guard chosen != nil || isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
+            throw MissionFailure("no terminal to open an editor in, and neither VISUAL nor EDITOR is set\n  use --no-edit, or set EDITOR")
+        }
+        let editor = chosen ?? "vi"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "\(editor) \"$1\"", "mission-editor", path]

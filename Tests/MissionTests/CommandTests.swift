@@ -186,6 +186,17 @@ struct CommandTests {
         #expect(try sandbox.mission("show", id).stdout.contains("write acceptance criteria in ticket.yaml ('mission edit \(id)')"))
     }
 
+    /// A script or an agent's shell has no terminal: `new` says so rather than leaving vi waiting for keys.
+    @Test func newWithNoTerminalAndNoEditorSetSaysToUseNoEdit() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.board()
+        let before = try sandbox.git("rev-parse", "HEAD").stdout
+        let refused = try sandbox.mission("new", "From a script", environment: ["VISUAL": "", "EDITOR": ""])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("no terminal to open an editor in") && refused.stderr.contains("--no-edit"), "\(refused.stderr)")
+        #expect(try sandbox.git("rev-parse", "HEAD").stdout == before, "nothing is committed")
+    }
+
     @Test func newWithoutAcceptanceCommitsAndSaysItWillNotRunYet() throws {
         let sandbox = try Sandbox()
         _ = try sandbox.board()

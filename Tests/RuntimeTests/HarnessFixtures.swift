@@ -30,6 +30,7 @@ enum Fakes {
         case (_, "success"), (_, "question"), (_, "echo"), (_, "resumed"): 0
         case ("gemini", "error"): 53
         case ("kimi", "error"), ("kimi", "ratelimit"): 75
+        case ("aider", "auth"), ("aider", "overloaded"): 0  // aider exits 0 after giving up on the provider
         default: 1
         }
     }
@@ -66,6 +67,8 @@ enum Fakes {
     static let recorded: [(String, String)] =
         clis.flatMap { cli in scenarios.map { (cli, $0) } } + echoing.map { ($0, "echo") }
             + [("claude", "api-error"), ("claude", "resumed")]
+            // Recorded from the real CLIs (aider 0.86.2, Hermes 0.19.0, Kimi 1.51.0) against the scripted model server.
+            + ["aider", "hermes", "kimi"].flatMap { [($0, "auth"), ($0, "overloaded")] }
 
     /// The profile command each CLI is run with in the tests (as `runtimes.yaml` writes it).
     static func baseCommand(_ cli: String) -> [String] {

@@ -60,9 +60,11 @@ import Testing
 
         // The fake read the whole prompt where the real CLI would, and was given exactly the harness's argv.
         #expect(try String(contentsOfFile: "\(record)/prompt", encoding: .utf8) == (try Fakes.prompt).trimmingCharacters(in: .newlines))
-        let argv = try String(contentsOfFile: "\(record)/argv", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .dropLast().map(String.init)
-        #expect(argv == Array(try harness.invocation(for: request).argv.dropFirst()))
+        // A prompt given as an option's value (Hermes) is the last word, appended by the launcher.
+        let invocation = try harness.invocation(for: request)
+        let prompt = try Fakes.prompt.trimmingCharacters(in: .newlines)
+        let words = Array(invocation.argv.dropFirst()) + (invocation.promptArgument.map { [$0.option + "=" + prompt] } ?? [])
+        #expect(try String(contentsOfFile: "\(record)/argv", encoding: .utf8) == words.map { $0 + "\n" }.joined())
 
         let fromFile = parse(output, with: harness, exitCode: expectedCode)
         let fromRecording = parse(try Fakes.recording(cli, scenario), with: harness, exitCode: expectedCode)
@@ -105,6 +107,21 @@ import Testing
         let actual = parse(output, with: ssh, exitCode: 0)
         #expect(actual.events == expected.events)
         #expect(actual.finalText == expected.finalText)
+    }
+
+    /// Hermes takes its prompt as `--query=TEXT`: one argument, which Linux caps at 128 KiB; a longer prompt is a
+    /// launch failure that says so, not an E2BIG from the kernel.
+    @Test func aPromptTooLongForOneArgumentIsALaunchErrorThatSaysSo() throws {
+        let promptFile = "\(workdir)/long-prompt.md"
+        try String(repeating: "x", count: 200 * 1024).write(toFile: promptFile, atomically: true, encoding: .utf8)
+        let invocation = try HermesHarness().invocation(for: HarnessRequest(harness: "hermes", baseCommand: Fakes.baseCommand("hermes"),
+                                                                             promptFile: promptFile))
+        let error = #expect(throws: LaunchError.self) {
+            try Launcher.launch(id: "long", invocation: invocation, workingDirectory: workdir,
+                                environment: invocation.environment(base: ["PATH": "\(bin):/usr/bin:/bin"], host: [:]),
+                                directory: SessionDirectory(path: "\(root)/long"))
+        }
+        #expect(error?.message.contains("too long to pass as --query") == true, "\(String(describing: error))")
     }
 
     @Test func anUnreachableHostIsTold() throws {

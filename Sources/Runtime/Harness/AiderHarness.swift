@@ -20,6 +20,16 @@ public struct AiderHarness: Harness {
         argv.ensure("--yes-always")
         argv.ensure("--no-pretty")
         argv.ensure("--no-stream")
+        // What --yes-always would otherwise say yes to, unattended: upgrading aider from PyPI (and exiting before
+        // the ticket), opting in to analytics, opening the release notes in a browser, and fetching every URL in
+        // the ticket (installing Playwright with pip and apt to do it).
+        for flag in ["--no-check-update", "--no-analytics", "--no-show-release-notes", "--no-detect-urls", "--disable-playwright"] {
+            argv.ensure(flag)
+        }
+        // aider's own files stay out of the worktree, whose every change the watcher commits: no `.aider*` line
+        // added to `.gitignore`, no `.aider.chat.history.md` (the output log is the transcript).
+        argv.ensure("--no-gitignore")
+        if !argv.has("--chat-history-file") { argv.append("--chat-history-file", "/dev/null") }
         try argv.set("--model", checked: request.model)
         // aider wraps what it prints at the terminal's width (80 columns without one), which would split the
         // one-line signal; a width no line reaches keeps every line whole.
@@ -29,7 +39,8 @@ public struct AiderHarness: Harness {
     /// A plain-text parser that knows aider's usage lines and litellm's rate-limit errors.
     public func makeParser(now: Date) -> any HarnessParser { PlainTextParser(dialect: .aider, now: now) }
 
-    /// aider exits 1 on failure; the last lines say which.
+    /// aider exits 0 even when the provider failed (401, 429, 529 after its retries): the parser's closing result
+    /// says so. Other failures (bad arguments: 2) end in a non-zero code, and the last lines say which.
     public func classifyExit(code: Int32, lastLines: [String]) -> HarnessFailure? {
         HarnessFailure.classify(code: code, lastLines: lastLines)
     }

@@ -18,11 +18,11 @@ extension Invocation {
 }
 
 extension Launcher {
-    /// Starts `invocation` as session `id`: its argv as it is, its standard input, and exactly `environment`
+    /// Starts `invocation` as session `id`: its argv as it is (plus its prompt argument), its standard input, and exactly `environment`
     /// (see `Invocation.environment(base:host:)`).
     public static func launch(id: String, invocation: Invocation, workingDirectory: String, environment: [String: String],
                               directory: SessionDirectory, now: Date = Date()) throws(LaunchError) -> SessionHandle {
         try launch(id: id, argv: invocation.argv, workingDirectory: workingDirectory, environment: environment,
-                   directory: directory, stdin: invocation.stdinPath, now: now)
+                   directory: directory, stdin: invocation.stdinPath, promptArgument: invocation.promptArgument, now: now)
     }
 }

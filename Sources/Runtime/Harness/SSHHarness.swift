@@ -56,6 +56,9 @@ public struct SSHHarness: Harness {
         let assignments = remote.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let words = (assignments.isEmpty ? [] : ["env"] + assignments) + remote.argv
         argv += [host, "--"] + words.map(Self.shellQuoted)
+        // A prompt the CLI takes only as an option's value: the remote shell reads it from ssh's standard input
+        // (a double-quoted command substitution is not parsed again; a POSIX-like login shell is assumed).
+        if let prompt = remote.promptArgument { argv.append(Self.shellQuoted(prompt.option + "=") + "\"$(cat)\"") }
         return Invocation(argv: argv, environmentNames: ["SSH_AUTH_SOCK"] + remote.environmentNames,
                           stdin: .file(request.promptFile))
     }

@@ -61,26 +61,14 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
 
     /// CLIs the suite does not run yet, and why; scripts/install-agent-clis does not install them by default, so CI
     /// neither installs nor skips them. docs/runtimes.md says so in the CLI's section.
-    static let leftOut: [AgentCLI: String] = [
-        .hermes: "left out until its harness speaks Hermes 0.19.0, which has no --query-file (it takes the query as -q TEXT)",
-    ]
+    static let leftOut: [AgentCLI: String] = [:]
 
     /// The scenarios this CLI does not pass yet, and why; each is still run, and its failures are known issues.
     var knownGaps: [Scenario: String] {
         switch self {
-        case .claude, .codex: [:]
-        case .hermes: [:]  // left out: see leftOut
-        case .aider: [
-            .ratelimit: "its SDK waits out retry-after by itself and prints nothing, so no park",
-            .overloaded: "exits 0 after its own retries; its APIError lines are not read yet",
-            .auth: "exits 0; its 'not able to authenticate you' line is not read yet",
-            .probe: "the probe reports aider's first line (a warning), not its answer",
-        ]
+        case .claude, .codex, .hermes, .aider: [:]
         case .kimi: [
-            .edit: "1.51.0 names its session only on stderr ('To resume this session: kimi -r ID'), not read yet",
-            .question: "no session id read, so no resume (see edit)",
-            .ratelimit: "Kimi retries the 429 by itself until it passes, so no park",
-            .overloaded: "exit 1 after 'Error code: 529' is read as exit_nonzero, not provider_unavailable",
+            .ratelimit: "its SDK waits out a retry-after of up to 60 s by itself and prints nothing, so no park (it then succeeds)",
         ]
         }
     }
@@ -139,13 +127,11 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
         // Hermes and Kimi read their provider from the config file `environment` writes under HOME.
         case .hermes: ["harness: hermes", "command: [hermes, --yolo]"]
         case .kimi: ["harness: kimi", "command: [kimi]"]
-        // Everything that would reach the network or leave aider's own files in the worktree is turned off.
+        // The harness itself turns off what would reach the network or leave aider's files in the worktree.
         case .aider: [
             "harness: aider",
             "command: [aider, --model, openai/conformance-model, --model-metadata-file, \(Self.aiderMetadata), "
-                + "--no-check-update, --no-analytics, --no-show-release-notes, --no-show-model-warnings, --no-gitignore, "
-                + "--no-detect-urls, --disable-playwright, --map-tokens, \"0\", --chat-history-file, /dev/null, "
-                + "--input-history-file, /dev/null]",
+                + "--no-show-model-warnings, --map-tokens, \"0\"]",
             "provider: openai", "env: [OPENAI_API_KEY, OPENAI_API_BASE, LITELLM_LOCAL_MODEL_COST_MAP]",
         ]
         }
@@ -196,6 +182,8 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
                   default: local-model
                   api_key: conformance-key
                   context_length: 200000
+                agent:
+                  api_max_retries: 1
                 security:
                   allow_lazy_installs: false
                   tirith_enabled: false
@@ -204,6 +192,14 @@ enum AgentCLI: String, CaseIterable, CustomStringConvertible {
 
                 """)
         case .aider:
+            // litellm's SDK would wait out a retry-after of up to 60 s silently: with no retries of its own the
+            // 429 is printed at once, and aider's own retry lines are what the watcher reads.
+            try Self.write("\(home)/.aider.model.settings.yml", """
+                - name: openai/conformance-model
+                  extra_params:
+                    max_retries: 0
+
+                """)
             try Self.write(Self.aiderMetadata, """
                 {"openai/conformance-model": {"max_input_tokens": 128000, "max_output_tokens": 8192,
                   "input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002,
