@@ -144,7 +144,7 @@ public enum Demo {
             say("  \(id)  \(title)\(blockedBy.map { " (waits for \(ids[$0]!))" } ?? "")")
         }
 
-        let reconciler = Reconciler(store: store, policy: HostPolicy(allowed: [agentPath, checkPath]))
+        let reconciler = try Reconciler(store: store, policy: HostPolicy(allowed: [agentPath, checkPath]))
         for pass in 1...20 {
             let report = try reconciler.runOnce()
             for session in report.sessions {

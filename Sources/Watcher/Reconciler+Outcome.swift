@@ -160,6 +160,9 @@ extension Reconciler {
         ) { listing in
             let current = try self.store.parsing([session.ticket], in: listing)
             guard let record = current.ticket(session.ticket), let spec = record.spec else { return [] }
+            // Only over this session's own claim: once its outcome is recorded, or another runner took the ticket
+            // over, the board no longer names it, and a second record would be a duplicate or a clobber.
+            guard record.status?.session?.id == session.session else { return [] }
             var status = record.status ?? TicketStatus(status: .queued)
             status.updated = now
             status.session = nil

@@ -33,20 +33,26 @@ public struct ReconcileReport: Sendable {
 public final class Reconciler {
     let store: BoardStore
     let sessionsRoot: String
-    let runner: String
+    /// The runner name this reconciler plans under, held while it lives (see `RunnerSlot`).
+    let slot: RunnerSlot
+    var runner: String { slot.name }
     let environment: [String: String]
     let policy: HostPolicy
 
     /// A reconciler over `store`, keeping sessions under the git folder, passing on variables from `environment`,
-    /// and starting only what the host's `policy` allows.
+    /// and starting only what the host's `policy` allows. It runs as `MISSION_RUNNER` when that is set, else as
+    /// the first runner name of this host that no other watcher on the repository holds.
     public init(store: BoardStore, policy: HostPolicy,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(RunnerSlotError) {
         self.store = store
         self.policy = policy
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
-        self.runner = environment["MISSION_RUNNER"] ?? ProcessInfo.processInfo.hostName
+        self.slot = try RunnerSlot.acquire(environment["MISSION_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }, in: store.repository)
         self.environment = environment
     }
+
+    /// The runner name this reconciler plans under.
+    public var runnerName: String { runner }
 
     /// The board as last read; each read brings it forward by what changed since (see `BoardStore.refreshed`).
     var board: BoardSnapshot?
@@ -103,13 +109,17 @@ public final class Reconciler {
         return report
     }
 
-    /// Reads the board, re-attaches to live sessions it does not follow yet, plans, and carries the plan out.
-    /// Starts sessions without waiting for them; `collect` records them when they end.
+    /// Reads the board, re-attaches to live sessions of its own runner name it does not follow yet (a restarted
+    /// watcher's), plans, and carries the plan out. Starts sessions without waiting for them; `collect` records
+    /// them when they end. Another runner's live session on this host is that runner's to follow and record.
     public func pass(now: Date) throws -> ReconcileReport {
         var report = ReconcileReport()
         let snapshot = try currentBoard()
         for record in snapshot.tickets where record.status?.status == .running {
-            guard let id = record.status?.session?.id, tracked[id] == nil, let handle = handle(id),
+            guard let claim = record.status?.session, claim.runner == nil || claim.runner == runner else { continue }
+            let id = claim.id
+            // An ended session whose outcome waits to be committed is not followed again.
+            guard tracked[id] == nil, !unrecorded.contains(where: { $0.started.session == id }), let handle = handle(id),
                   Processes.isAlive(handle), let started = dispatchRecord(id) else { continue }
             tracked[id] = (started, Monitor.Watch(handle: handle, limits: started.limits, isChild: false, now: now))
             leases[id] = record.status?.session?.leaseUntil ?? now

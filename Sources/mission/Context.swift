@@ -3,6 +3,7 @@ import Board
 import Foundation
 import Git
 import Runtime
+import Watcher
 
 /// Options every board command shares.
 struct BoardOptions: ParsableArguments {
@@ -192,6 +193,9 @@ extension ParsableCommand {
             throw ExitCode.failure
         } catch let diagnostic as Diagnostic {
             Output.error(diagnostic.description)
+            throw ExitCode.failure
+        } catch let error as RunnerSlotError {
+            Output.error("error: \(error.message)")
             throw ExitCode.failure
         }
     }

@@ -95,6 +95,51 @@ struct WatchTests {
         #expect(try sandbox.git("show", "HEAD:board/tickets/\(id)/evidence/0001-run.yaml").stdout.contains("root_cause: worker_died"))
     }
 
+    /// Three watchers on one repository (a checkout, then a bare one), each under a runner name of its own with no
+    /// setting: every ticket is claimed and run exactly once, no watcher settles another's live session, and the
+    /// index and the worktrees are left clean. (Before runner names were slots, all three planned as the host
+    /// name and settled each other's sessions as worker_died, and worktrees failed.)
+    @Test(arguments: [false, true]) func threeWatchersOnOneRepositoryRunEveryTicketExactlyOnce(bare: Bool) throws {
+        let (sandbox, ids) = try AgentBoard.make(titles: (1...60).map { "job \($0)" })  // a plain title: the agent says DONE
+        var repository = sandbox.path
+        if bare {
+            repository = "\(sandbox.path).hub.git"
+            try sandbox.run("/usr/bin/git", ["clone", "-q", "--bare", sandbox.path, repository]).expectSuccess()
+            try sandbox.run("/usr/bin/git", ["-C", repository, "config", "mission.branch", "main"]).expectSuccess()
+            try sandbox.run("/usr/bin/git", ["-C", repository, "config", "mission.dir", "board"]).expectSuccess()
+        }
+        defer { if bare { try? FileManager.default.removeItem(atPath: repository) } }
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", repository] + arguments).expectSuccess().stdout
+        }
+        let logs = try (1...3).map { try sandbox.scratch("watch-\(bare)-\($0).log") }
+        let watchers = try logs.map { log in
+            try sandbox.spawnMission(["watch", "-C", repository, "--allow", AgentBoard.agentPath, "--rescan", "2"], log: log)
+        }
+        defer { for watcher in watchers where watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+        let closed = try sandbox.eventually(120) {
+            let listing = try sandbox.mission("list", "-C", repository, "--json").expectSuccess().stdout
+            let tickets = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]] ?? []
+            return tickets.count == ids.count && tickets.allSatisfy { (($0["status"] as? [String: Any])?["status"] as? String) == "done" }
+        }
+        for watcher in watchers { watcher.terminate() }
+        for watcher in watchers { watcher.waitUntilExit() }
+        let said = try logs.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        #expect(closed, "not every ticket is done: \(said.joined(separator: "\n").suffix(3000))")
+
+        let runners = Set(said.compactMap { $0.components(separatedBy: " as runner ").dropFirst().first?.prefix { !$0.isWhitespace } })
+        #expect(runners.count == 3, "runner names: \(runners)")
+        let claims = try git(["log", "--format=%s", "--grep=: claim ", "main"]).split(separator: "\n").map { $0.prefix { $0 != ":" } }
+        #expect(claims.count == ids.count && Set(claims).count == ids.count, "\(claims.count) claims of \(Set(claims).count) tickets")
+        for id in ids.values {
+            #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n", "\(id)")
+        }
+        let history = try git(["log", "--format=%B", "main"])
+        #expect(!history.contains("worker_died") && !history.contains("worktree_failed"))
+        #expect(try git(["worktree", "list", "--porcelain"]).components(separatedBy: "worktree ").count == 2, "ticket worktrees left")
+        if !bare { #expect(try git(["status", "--porcelain"]) == "") }
+    }
+
     @Test func hubModeAPushTriggersDispatchAndThePersonPullsTheEvidence() throws {
         let (sandbox, _) = try AgentBoard.make(titles: [])
         let hub = "\(sandbox.path).hub.git"

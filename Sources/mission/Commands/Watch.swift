@@ -27,17 +27,21 @@ struct Watch: ParsableCommand {
     @Flag(help: "Log every step (debug level); without it, starts, endings, warnings and errors.")
     var verbose = false
 
+    @Option(help: "The runner name to claim work under (default: MISSION_RUNNER, else the first of the host name, <host>-2, … that no other watcher on this repository holds).")
+    var runner: String?
+
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
             _ = try context.listing()
-            let environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment
+            if let runner { environment["MISSION_RUNNER"] = runner }
             let policy = try host.policy(environment)
             // A resident process keeps its parsed tickets in memory: seeded once from the cache file that the
             // commands keep, never rewritten on every pass.
             let seeded = context.store.cacheFile.map(TicketCache.load(from:)) ?? TicketCache()
             let store = BoardStore(repository: context.repository, location: context.location, cache: seeded)
-            let reconciler = Reconciler(store: store, policy: policy, environment: environment)
+            let reconciler = try Reconciler(store: store, policy: policy, environment: environment)
             let daemon = Daemon(store: store, reconciler: reconciler, rescan: rescan)
             let stopping = Stopping()
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
