@@ -95,8 +95,20 @@ struct TicketWorktrees {
             throw GitError(code: .unbornBranch, operation: "prepare the worktree of \(ticket)",
                            message: "\(codeBranch) has no commits to start a ticket branch from")
         }
-        let prepared = try repository.ensureWorktree(name: name(ticket), branch: branch, base: base, path: path(ticket))
-        return prepared.worktree.head ?? base
+        // With several watchers adding worktrees at once, libgit2 can report the branch as checked out while another
+        // worktree of the repository is half made (seen about once in 100 tickets with 3 watchers, cause not
+        // pinned down): the claim is ours, so a short wait and a second try are safe.
+        var tries = 0
+        while true {
+            do throws(GitError) {
+                let prepared = try repository.ensureWorktree(name: name(ticket), branch: branch, base: base, path: path(ticket))
+                return prepared.worktree.head ?? base
+            } catch {
+                tries += 1
+                guard tries < 4, error.message.contains("already checked out") else { throw error }
+                usleep(useconds_t(100_000 * tries))
+            }
+        }
     }
 
     /// After a session: commits what the agent left uncommitted in the worktree (with its summary as the message)
