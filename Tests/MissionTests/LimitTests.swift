@@ -22,8 +22,9 @@ struct LimitTests {
     @Test func limitsSignalsAndABrokenWorktreeEachEndInTheirTerminalState() throws {
         let sandbox = try Sandbox()
         try sandbox.mission("init").expectSuccess()
-        // The limits leave room for a loaded machine (a slow start, a late line), so each session meets the limit it tests.
-        let agent = try sandbox.fakeAgent("limit-agent.sh", Self.agent, limits: "{wall: 8s, idle: 2s, output: 20KB}")
+        // The limits leave room for a loaded machine (a slow start, a late line: the suite runs many watchers and real CLIs
+        // alongside), so each session meets the limit it tests.
+        let agent = try sandbox.fakeAgent("limit-agent.sh", Self.agent, limits: "{wall: 10s, idle: 4s, output: 20KB}")
         try sandbox.useTaskWorkflow(maxWorkers: 5)
         try sandbox.git("commit", "-q", "-am", "limits").expectSuccess()
         let expected = ["die by a signal": "killed_by_signal", "run too long": "wall_time", "go quiet": "idle_time",
