@@ -50,7 +50,7 @@ public final class Daemon {
         let tipPoll: TimeInterval = refs == nil ? 0 : 1
         var waits = [fifo, refs?.fileDescriptor ?? -1].filter { $0 >= 0 }
             .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        logger.notice("watching \(store.location.branchName):\(store.location.directory)/ as runner \(reconciler.runnerName)",
+        logger.notice("watching \(store.location.branchName):\(store.location.directory)/ as runner \(reconciler.runner)",
                       metadata: ["wake": "\(wakePath)"])
 
         var lastTip: ObjectID?

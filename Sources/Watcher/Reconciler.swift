@@ -35,7 +35,8 @@ public final class Reconciler {
     let sessionsRoot: String
     /// The runner name this reconciler plans under, held while it lives (see `RunnerSlot`).
     let slot: RunnerSlot
-    var runner: String { slot.name }
+    /// The runner name this reconciler plans under.
+    public var runner: String { slot.name }
     let environment: [String: String]
     let policy: HostPolicy
 
@@ -50,9 +51,6 @@ public final class Reconciler {
         self.slot = try RunnerSlot.acquire(environment["MISSION_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }, in: store.repository)
         self.environment = environment
     }
-
-    /// The runner name this reconciler plans under.
-    public var runnerName: String { runner }
 
     /// The board as last read; each read brings it forward by what changed since (see `BoardStore.refreshed`).
     var board: BoardSnapshot?
