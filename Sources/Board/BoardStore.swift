@@ -23,6 +23,14 @@ public struct BoardCommit: Sendable {
     public var committed: Bool { id != parent }
 }
 
+/// Where a board's commits must land before they count: the hub that runners share (see `Watcher.Hub`).
+public protocol BoardUpstream: AnyObject {
+    /// Makes `reference` point at `new` upstream, where it must still point at `old` (nil: not exist); `new`
+    /// descends from `old`. When the upstream moved on, brings the local references up to it (so the next read
+    /// sees what won) and throws `.referenceMoved`; any other refusal throws its own error.
+    func publish(_ reference: String, from old: ObjectID?, to new: ObjectID) throws(GitError)
+}
+
 /// Reads and writes a board on its branch. Every write is a commit made from trees (never from the working
 /// tree) and moved onto the branch with compare-and-swap; in a checkout of that branch the index and working
 /// files follow. Confine to one thread: it holds the repository.
@@ -35,6 +43,9 @@ public final class BoardStore {
     public let cacheFile: String?
     private var loadedCache: TicketCache?
     private var savedStores = 0
+    /// Where every commit goes first, when the board is a clone of a hub's; nil for a board that is its own.
+    /// A commit counts once the upstream took it: the local branch moves only after that.
+    public var upstream: (any BoardUpstream)?
 
     /// Parsed tickets by folder tree, shared by every load of this store; read from `cacheFile` on first use.
     public var cache: TicketCache {
@@ -146,6 +157,22 @@ public final class BoardStore {
         return result
     }
 
+    /// Moves `reference` from `old` to `new`: upstream first when there is one, then here. A local reference that
+    /// a fetch already moved past `old` is left as it is (the upstream's is what counts); with no upstream this is
+    /// a plain compare-and-swap. Throws `.referenceMoved` when the race was lost.
+    public func advance(_ reference: String, from old: ObjectID?, to new: ObjectID, logMessage: String) throws(GitError) {
+        guard let upstream else {
+            try repository.updateReference(reference, to: new, expecting: old, logMessage: logMessage)
+            return
+        }
+        try upstream.publish(reference, from: old, to: new)
+        do {
+            try repository.updateReference(reference, to: new, expecting: old, logMessage: logMessage)
+        } catch where error.code == .referenceMoved {
+            // Another process on this clone fetched the upstream's tip (ours, or a later one) first: nothing to do.
+        }
+    }
+
     /// The identity that signs commits: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL` when set, else git config.
     public func identity(at date: Date = Date()) throws(GitError) -> Signature {
         let environment = ProcessInfo.processInfo.environment
@@ -192,12 +219,18 @@ public final class BoardStore {
             let id = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
                                                  committer: signature, message: text)
             do {
-                try repository.advanceBranch(location.branch, from: parent, to: id,
-                                             logMessage: "mission: \(message.split(separator: "\n").first ?? "")")
+                let logMessage = "mission: \(message.split(separator: "\n").first ?? "")"
+                if upstream != nil {
+                    try advance(location.branch, from: parent, to: id, logMessage: logMessage)
+                } else {
+                    try repository.advanceBranch(location.branch, from: parent, to: id, logMessage: logMessage)
+                }
                 return BoardCommit(id: id, parent: parent, attempts: attempt)
             } catch {
-                // Someone else committed first: read again and re-apply.
-                guard error.code == .referenceMoved, attempt < maxAttempts else { throw error }
+                // Someone else committed first: read again and re-apply. Runners racing on a hub back off a
+                // little, at random, so that the same ones do not collide again at once.
+                guard error.code == .referenceMoved, attempt < (upstream == nil ? maxAttempts : 4 * maxAttempts) else { throw error }
+                if upstream != nil { usleep(useconds_t.random(in: 0...UInt32(min(attempt, 10) * 10_000))) }
             }
         }
     }

@@ -88,6 +88,9 @@ public struct PlanLimits: Sendable, Hashable {
     public var perProfile: [String: Int]
     /// Profiles this host cannot run, with why (not installed, not allowed): fallback passes over them.
     public var unrunnable: [String: String] = [:]
+    /// How far another runner's clock may be off from ours: its lease counts as held until this long after the
+    /// time it names. Runners renew at half the lease, so a live runner is never near it.
+    public var clockTolerance: TimeInterval = 30
 
     /// Limits as given.
     public init(maxWorkers: Int, perProfile: [String: Int] = [:], unrunnable: [String: String] = [:]) {
@@ -155,7 +158,7 @@ public enum Planner {
             switch status?.status {
             case .running?:
                 if session == nil, let runner, let claim = status?.session, let owner = claim.runner, owner != runner,
-                   claim.leaseUntil.map({ $0 > now }) ?? false {
+                   claim.leaseUntil.map({ $0.addingTimeInterval(limits.clockTolerance) > now }) ?? false {
                     continue  // another runner's claim, and its lease holds (claims without one predate leases)
                 }
                 if session == nil, let id = status?.session?.id {

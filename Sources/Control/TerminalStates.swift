@@ -20,6 +20,9 @@ public enum ProcessOutcome: Sendable, Hashable {
     case outputFlood
     /// It is gone and nothing recorded how it ended.
     case workerDied
+    /// The runner that claimed it (another host) stopped renewing its lease, which ran out at this time: its
+    /// claim was taken over. What became of the session there is unknown here.
+    case runnerLost(runner: String, leaseEnded: Date?)
     /// The watcher restarted while it ran and it ended meanwhile with this status (nil: unknown).
     case endedDuringRestart(Int32?)
     /// The agent's provider refused for a rate or usage limit, which resets at this time (nil: not said).
@@ -68,6 +71,12 @@ public enum TerminalStates {
             return failure("worker_died", "The session's process is gone and nothing recorded how it ended.", retry: true,
                            because: "the work was not finished and nothing says it failed on its own",
                            stop: "worker died", next: ["The transcript tail shows what it did last."])
+        case .runnerLost(let runner, let ended):
+            let when = ended.map { " (it ran out at \(Self.timestamp($0)))" } ?? ""
+            return failure("runner_lost", "The runner \(runner) that held the claim stopped renewing its lease\(when); "
+                           + "another runner took the ticket over.", retry: true,
+                           because: "nothing says the work itself failed, and the lost runner never records over a takeover",
+                           stop: "runner lost", next: ["Check the runner \(runner): its host, its watcher's log, its route to the hub."])
         case .endedDuringRestart(nil):
             return failure("watcher_restarted", "The watcher restarted while the session ran, and it ended without a status.",
                            retry: true, because: "nothing says the work itself failed", stop: "watcher restarted",

@@ -4,7 +4,7 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String, Sendable {
             case notFound, exists, referenceMoved, locked, unbornBranch, ambiguous, invalid
-            case uncommittedChange, mergeConflict, bareRepository, other
+            case uncommittedChange, mergeConflict, bareRepository, rejected, other
         }
 
         let value: Value
@@ -29,6 +29,8 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
         public static let mergeConflict = Code(value: .mergeConflict)
         /// The operation needs a working tree and the repository is bare.
         public static let bareRepository = Code(value: .bareRepository)
+        /// A remote refused a push for a reason other than a race: its hook, a protected branch.
+        public static let rejected = Code(value: .rejected)
         /// Any other failure.
         public static let other = Code(value: .other)
 

@@ -63,4 +63,19 @@ extension Repository {
         }
         git_reference_free(reference)
     }
+
+    /// Deletes the reference `name`; one that does not exist is no error.
+    public func deleteReference(_ name: String) throws(GitError) {
+        var reference: OpaquePointer?
+        let result = git_reference_lookup(&reference, handle, name)
+        if result == GIT_ENOTFOUND.rawValue { return }
+        try LibGit2.check(result, "read reference \(name)")
+        defer { git_reference_free(reference) }
+        try LibGit2.check(git_reference_delete(reference), "delete reference \(name)")
+    }
+
+    /// Points HEAD at the branch `name` (a full name; it need not exist yet).
+    public func setHead(_ name: String) throws(GitError) {
+        try LibGit2.check(git_repository_set_head(handle, name), "point HEAD at \(name)")
+    }
 }

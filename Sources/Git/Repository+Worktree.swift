@@ -315,6 +315,18 @@ extension Repository {
         return result == 1
     }
 
+    /// `git reset --hard COMMIT` in this checkout: HEAD's branch, the index and the tracked files go to `commit`;
+    /// uncommitted changes to tracked files are lost, untracked files stay. For a ticket worktree whose branch
+    /// another runner moved on, where nothing uncommitted is left after a session.
+    public func resetHard(to commit: ObjectID) throws(GitError) {
+        let operation = "reset \(workingDirectory ?? gitDirectory) to \(commit.short)"
+        var oid = commit.oid
+        var object: OpaquePointer?
+        try LibGit2.check(git_object_lookup(&object, handle, &oid, GIT_OBJECT_COMMIT), operation)
+        defer { git_object_free(object) }
+        try LibGit2.check(git_reset(handle, object, GIT_RESET_HARD, nil), operation)
+    }
+
     // MARK: - Helpers
 
     /// The git folder shared by the main checkout and every linked worktree, without a trailing slash.

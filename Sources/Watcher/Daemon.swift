@@ -20,6 +20,8 @@ public final class Daemon {
     public let wakePath: String
     let rescan: TimeInterval
     let tick: TimeInterval
+    /// How often a runner on a hub fetches when nothing pokes it.
+    public var fetchInterval: TimeInterval = 1
 
     /// A daemon running `reconciler` over `store`, planning at least every `rescan` seconds.
     public init(store: BoardStore, reconciler: Reconciler, rescan: TimeInterval = 30, tick: TimeInterval = 0.1) {
@@ -50,7 +52,8 @@ public final class Daemon {
         let tipPoll: TimeInterval = refs == nil ? 0 : 1
         var waits = [fifo, refs?.fileDescriptor ?? -1].filter { $0 >= 0 }
             .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        logger.notice("watching \(store.location.branchName):\(store.location.directory)/ as runner \(reconciler.runner)",
+        let hub = reconciler.hub.map { " of the hub \($0.url)" } ?? ""
+        logger.notice("watching \(store.location.branchName):\(store.location.directory)/\(hub) as runner \(reconciler.runner)",
                       metadata: ["wake": "\(wakePath)"])
 
         var lastTip: ObjectID?
@@ -58,6 +61,8 @@ public final class Daemon {
         var lastPass = Date.distantPast
         var lastSaid = Date.distantPast
         var saidTemplateProblems: [String] = []
+        var hubUnreachable = false
+        var lastFetch = Date.distantPast
         var buffer = [UInt8](repeating: 0, count: 512)
         while !stop() {
             var poked = false
@@ -65,6 +70,18 @@ public final class Daemon {
             // A ref event is a hint to re-read the tip, not a poke: our own commits move the branch too.
             let refMoved = refs?.drain().mayHaveMoved(store.location.branch) ?? false
             let now = Date()
+            // On a hub: its board as of now. A fetch that moves the board branch is seen below as the tip moving.
+            if let hub = reconciler.hub, poked || now.timeIntervalSince(lastFetch) >= fetchInterval {
+                lastFetch = now
+                do {
+                    try hub.fetch()
+                    if hubUnreachable { logger.notice("the hub \(hub.url) answers again") }
+                    hubUnreachable = false
+                } catch {
+                    if !hubUnreachable { logger.warning("cannot fetch from the hub: \(error); working on what was fetched last") }
+                    hubUnreachable = true
+                }
+            }
             // A failing pass (a locked ref, a broken read) is said and tried again; the daemon does not die of it.
             do {
                 var moved = false
@@ -74,10 +91,12 @@ public final class Daemon {
                 }
                 if poked || moved || now.timeIntervalSince(lastPass) > rescan {
                     let report = try reconciler.pass(now: now)
-                    for action in report.actions where action.startsWork {
+                    let notDone = Set(report.skipped.map(\.action))
+                    for action in report.actions where action.startsWork && !notDone.contains(action) {
                         logger.info("started \(action)", metadata: ["ticket": "\(action.ticket)"])
                     }
                     for ended in report.sessions { Self.log(ended, to: logger) }
+                    for news in report.waiting { logger.warning("\(news)") }
                     for skipped in report.skipped {
                         logger.warning("not now: \(skipped.why)", metadata: ["ticket": "\(skipped.action.ticket)"])
                     }

@@ -105,7 +105,8 @@ extension Reconciler {
 
         // The ticket's worktree, on its own branch: where the agent works.
         let workdir = worktrees.path(ticket)
-        do {
+        do throws(GitError) {
+            try hub?.adoptTicketBranch(ticket, worktree: workdir)
             info.baseHead = try worktrees.prepare(ticket).hex
             info.worktree = workdir
         } catch {
@@ -218,7 +219,8 @@ extension Reconciler {
         var info = Started(ticket: ticket, session: session, gate: gate, role: nil, profile: nil, handle: nil, nonce: "",
                            argv: [], started: now, limits: Runtime.SessionLimits(wall: timeout), check: command)
         try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
-        do {
+        do throws(GitError) {
+            try hub?.adoptTicketBranch(ticket, worktree: worktrees.path(ticket))
             info.baseHead = try worktrees.prepare(ticket).hex
             info.worktree = worktrees.path(ticket)
         } catch {

@@ -129,6 +129,8 @@ extension Reconciler {
                                                 message: Redactor.redact(raw.summary ?? "\(session.ticket): \(session.gate) (\(session.session))"),
                                                 author: store.identity())
         }
+        // On a hub, the code goes with the outcome: the evidence names its head, and the next gate may run elsewhere.
+        if change != nil { hub?.stageTicketBranch(session.ticket) }
         // An agent's DONE passes its gate only with its role's evidence, and a reviewer's only with a readable verdict.
         if session.check == nil, let role = session.role, let needs = try currentBoard().config.roles.roles[role] {
             conclusion.judge(required: needs.evidence, changed: !(change?.files ?? []).isEmpty, gate: session.gate)
@@ -221,10 +223,10 @@ extension Reconciler {
     }
 
     /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates
-    /// when asked for and never bloats the board branch.
+    /// when asked for and never bloats the board branch; a runner of a hub uses a side ref of its own.
     func storeTranscript(_ bytes: [UInt8], ticket: String, session: String) throws -> ObjectID? {
         let repository = store.repository
-        let reference = "refs/mission/transcripts"
+        let reference = hub?.transcriptsReference ?? "refs/mission/transcripts"
         let blob = try repository.writeBlob(bytes)
         for _ in 0..<8 {
             let parent = try repository.referenceTarget(reference)
@@ -235,6 +237,7 @@ extension Reconciler {
                                                      committer: signature, message: "\(ticket): transcript of \(session)\n")
             do {
                 try repository.updateReference(reference, to: commit, expecting: parent, logMessage: "mission: transcript")
+                hub?.stage(reference)  // on a hub, it goes with the outcome's commit
                 return blob
             } catch {
                 guard error.code == .referenceMoved else { throw error }  // lost a race: read again

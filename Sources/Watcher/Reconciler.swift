@@ -52,6 +52,15 @@ public final class Reconciler {
         self.environment = environment
     }
 
+    /// The hub this runner shares with others, when it works from a clone of one: every commit is pushed there
+    /// before it counts, and ticket branches travel with the sessions.
+    public var hub: Hub? {
+        didSet {
+            store.upstream = hub
+            hub?.tag = runner
+        }
+    }
+
     /// The board as last read; each read brings it forward by what changed since (see `BoardStore.refreshed`).
     var board: BoardSnapshot?
 
@@ -90,6 +99,9 @@ public final class Reconciler {
     /// lease ran out, so a dead runner's tickets go on; a live one renews at half time.
     public var leaseDuration: TimeInterval = 600
 
+    /// How far another runner's clock may be off from this one's (see `PlanLimits.clockTolerance`).
+    public var clockTolerance: TimeInterval = 30
+
     /// When each followed session's lease runs out, as last committed.
     var leases: [String: Date] = [:]
 
@@ -122,13 +134,30 @@ public final class Reconciler {
             tracked[id] = (started, Monitor.Watch(handle: handle, limits: started.limits, isChild: false, now: now))
             leases[id] = record.status?.session?.leaseUntil ?? now
         }
-        let live = tracked.values.map { LiveSession(ticket: $0.started.ticket, session: $0.started.session, profile: $0.started.profile) }
+        // A session whose ticket another runner took over (its lease ran out while this one was cut off from the
+        // hub) is stopped, and its outcome is never recorded: the board is the taker's now.
+        for (id, item) in tracked {
+            guard let claim = snapshot.ticket(item.started.ticket)?.status?.session, claim.id != id else { continue }
+            Monitor.killGroup(item.watch.handle, isChild: item.watch.isChild)
+            tracked[id] = nil
+            leases[id] = nil
+            liveStreams[id] = nil
+            report.waiting.append("\(item.started.ticket): \(id) was taken over by \(claim.runner ?? "another runner") "
+                                  + "(\(claim.id)): stopped, and its outcome left unrecorded")
+        }
+        unrecorded.removeAll { pending in
+            snapshot.ticket(pending.started.ticket)?.status?.session.map { $0.id != pending.started.session } ?? false
+        }
+        // An ended session whose outcome waits to be committed is still this watcher's: not one to settle.
+        let live = tracked.values.map(\.started).map { LiveSession(ticket: $0.ticket, session: $0.session, profile: $0.profile) }
+            + unrecorded.map(\.started).map { LiveSession(ticket: $0.ticket, session: $0.session, profile: $0.profile) }
         if lastSweep.map({ now.timeIntervalSince($0) >= sweepInterval }) ?? true {
             lastSweep = now
             sweepWorktrees(snapshot, busy: Set(live.map(\.ticket)), report: &report)
         }
         var limits = PlanLimits(snapshot.config)
         limits.unrunnable = unrunnableProfiles(snapshot)
+        limits.clockTolerance = clockTolerance
         report.actions = Planner.plan(snapshot, live: live, now: now, limits: limits, runner: runner)
 
         for action in report.actions {
@@ -198,7 +227,12 @@ public final class Reconciler {
                 let info = dispatchRecord(session) ?? Started(
                     ticket: ticket, session: session, gate: status.gate ?? "?", role: nil, profile: status.session?.profile,
                     handle: handle(session), nonce: "", argv: [], started: status.session?.started ?? now, limits: .init())
-                let conclusion = conclude(info, end: end, seenByParent: false, now: now)
+                // Another runner's claim whose lease ran out, with nothing of its session on this host: that runner
+                // is lost (its host, its watcher, or its route to the hub).
+                var conclusion = conclude(info, end: end, seenByParent: false, now: now)
+                if handle(session) == nil, let owner = status.session?.runner, owner != runner {
+                    conclusion = Conclusion(.runnerLost(runner: owner, leaseEnded: status.session?.leaseUntil), gate: info.gate)
+                }
                 let recorded = try record(info, end: end, conclusion: conclusion, now: now)
                 report.sessions.append((ticket, session, recorded))
             case .block(let ticket, let reason):
@@ -279,7 +313,8 @@ public final class Reconciler {
     /// that cannot be committed yet waits and is tried again on the next call; `waiting` says why.
     public func collect(now: Date) throws -> [(ticket: String, session: String, terminal: TerminalState)] {
         var finished: [(ticket: String, session: String, terminal: TerminalState)] = []
-        waiting = []
+        waiting = hub?.problems ?? []
+        hub?.problems = []
         for pending in unrecorded {
             do {
                 let recorded = try record(pending.started, end: pending.end, conclusion: pending.conclusion, now: now)

@@ -1,5 +1,6 @@
 import Board
 import Control
+import Foundation
 import Testing
 
 /// Every way a session can end is a recorded terminal state with a root cause, a retry decision and a
@@ -30,6 +31,7 @@ import Testing
         (.endedDuringRestart(nil), said, .error, "watcher_restarted", true, false),
         (.endedDuringRestart(0), signal(.done), .ok, "done", nil, false),
         (.workerDied, said, .error, "worker_died", true, false),
+        (.runnerLost(runner: "gpu-1", leaseEnded: Date(timeIntervalSince1970: 1_800_000_000)), said, .error, "runner_lost", true, false),
     ] as [(ProcessOutcome, Harvest, OutcomeStatus, String, Bool?, Bool)])
     func everyEndingHasARootCauseARetryDecisionAndAStopCondition(
         outcome: ProcessOutcome, harvest: Harvest, status: OutcomeStatus, cause: String, retry: Bool?, human: Bool

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// Runners on clones of their own, sharing a hub: a bare repository reached by path or through a real `git daemon`
+/// on 127.0.0.1. The proof that git's atomic reference update is enough of a lock: no ticket is claimed or run
+/// twice, whatever the race, the crash or the partition.
+@Suite(.serialized)
+struct HubTests {
+    /// A board with `titles` as ready tickets and the fake agent, pushed to a bare hub beside the sandbox.
+    static func hub(titles: [String]) throws -> (sandbox: Sandbox, hub: String, ids: [String: String]) {
+        let (sandbox, ids) = try AgentBoard.make(titles: titles)
+        let hub = "\(sandbox.path).tools/hub.git"
+        try FileManager.default.createDirectory(atPath: "\(sandbox.path).tools", withIntermediateDirectories: true)
+        try sandbox.run("/usr/bin/git", ["init", "-q", "--bare", "-b", "main", hub]).expectSuccess()
+        try sandbox.git("push", "-q", hub, "main").expectSuccess()
+        return (sandbox, hub, ids)
+    }
+
+    /// Starts a runner of `url` with a clone of its own, named `name`.
+    static func runner(_ sandbox: Sandbox, _ url: String, _ name: String, _ extra: [String] = []) throws -> (Process, String) {
+        let log = try sandbox.scratch("runner-\(name).log")
+        let process = try sandbox.spawnMission(["watch", "--hub", url, "--clone", try sandbox.scratch("clone-\(name)"),
+                                                "--runner", name, "--allow", AgentBoard.agentPath, "--rescan", "2"] + extra,
+                                               log: log)
+        return (process, log)
+    }
+
+    /// The hub's tickets by status, read with `mission list` on the hub itself.
+    static func statuses(_ sandbox: Sandbox, hub: String) throws -> [String: String] {
+        let listing = try sandbox.mission("list", "-C", hub, "--json").expectSuccess().stdout
+        let tickets = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]] ?? []
+        var result: [String: String] = [:]
+        for ticket in tickets {
+            guard let id = ticket["id"] as? String else { continue }
+            result[id] = ((ticket["status"] as? [String: Any])?["status"] as? String) ?? "none"
+        }
+        return result
+    }
+
+    /// Four runners through `git daemon`, and eight through a path, all planning the same tickets in the same
+    /// order (so every runner goes for the same ticket first): each ticket is claimed once, run once, and has its
+    /// one evidence packet, its ticket branch and its transcript on the hub, whose history `git fsck` finds valid.
+    @Test(arguments: [("git daemon", 4, 120), ("path", 8, 60)])
+    func runnersRaceForEveryTicketAndEachRunsExactlyOnce(transport: String, runners count: Int, tickets: Int) throws {
+        let (sandbox, hub, ids) = try Self.hub(titles: (1...tickets).map { "job \($0)" })
+        var daemon: GitDaemon?
+        if transport == "git daemon" { daemon = try GitDaemon(serving: (hub as NSString).deletingLastPathComponent) }
+        defer { daemon?.stop() }
+        let url = daemon.map { "\($0.url)/hub.git" } ?? hub
+        let runners = try (1...count).map { try Self.runner(sandbox, url, "r\($0)") }
+        defer { for (process, _) in runners where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let done = try sandbox.eventually(240) {
+            let statuses = try Self.statuses(sandbox, hub: hub)
+            return statuses.count == ids.count && statuses.values.allSatisfy { $0 == "done" }
+        }
+        for (process, _) in runners { process.terminate() }
+        for (process, _) in runners { process.waitUntilExit() }
+        let logs = try runners.map { try String(contentsOfFile: $0.1, encoding: .utf8) }
+        let open = try Self.statuses(sandbox, hub: hub).filter { $0.value != "done" }
+        #expect(done, "not every ticket is done: \(open)\n\(logs.joined(separator: "\n").suffix(4000))")
+
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", hub] + arguments).expectSuccess().stdout
+        }
+        let claims = try git(["log", "--format=%s", "--grep=: claim ", "main"]).split(separator: "\n").map { $0.prefix { $0 != ":" } }
+        #expect(claims.count == ids.count && Set(claims).count == ids.count, "\(claims.count) claims of \(Set(claims).count) tickets")
+        let transcriptRefs = try git(["for-each-ref", "--format=%(refname)", "refs/mission/runners/"]).split(separator: "\n")
+        var transcripts: [Substring] = []
+        for reference in transcriptRefs {
+            transcripts += try git(["ls-tree", "-r", "--name-only", String(reference)]).split(separator: "\n")
+        }
+        #expect(transcripts.count == ids.count && Set(transcripts.map { $0.prefix { $0 != "/" } }).count == ids.count,
+                "\(transcripts.count) transcripts")
+        for id in ids.values {
+            #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n", "\(id)")
+            #expect(try git(["show", "mission/\(id):result.txt"]) == "work by the agent\n", "\(id)'s branch on the hub")
+        }
+        #expect(try git(["fsck", "--no-dangling"]).isEmpty)
+        // Each runner did its share under its own name, and the claims say who.
+        let runnersSeen = Set(try git(["log", "-p", "--format=", "main", "--", "board/tickets"])
+            .components(separatedBy: "runner: ").dropFirst().map { $0.prefix { !$0.isWhitespace && $0 != "}" && $0 != "," } })
+        #expect(runnersSeen.count > 1, "runners seen in claims: \(runnersSeen)")
+    }
+
+    /// A runner killed with SIGKILL mid-session: once its lease ran out (plus the clock tolerance), another runner
+    /// takes the ticket over, records the lost runner's session as `runner_lost`, and runs it to the end. The
+    /// ticket is claimed twice and ends once.
+    @Test func aKilledRunnersTicketIsTakenOverAfterItsLease() throws {
+        let (sandbox, hub, ids) = try Self.hub(titles: ["go slow"])
+        let id = ids["go slow"]!
+        let lease = ["--lease", "10", "--clock-tolerance", "1"]
+        let (first, firstLog) = try Self.runner(sandbox, hub, "first", lease)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let claimed = sandbox.eventually(30) {
+            ((try? sandbox.run("/usr/bin/git", ["-C", hub, "show", "main:board/tickets/\(id)/status.yaml"]).stdout) ?? "")
+                .contains("runner: first")
+        }
+        #expect(claimed, "\((try? String(contentsOfFile: firstLog, encoding: .utf8)) ?? "")")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let (second, secondLog) = try Self.runner(sandbox, hub, "second", lease)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        let done = sandbox.eventually(60) { (try? Self.statuses(sandbox, hub: hub)[id]) == "done" }
+        second.terminate()
+        second.waitUntilExit()
+        #expect(done, "\((try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? "")")
+
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", hub] + arguments).expectSuccess().stdout
+        }
+        #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n0002-run.yaml\n")
+        let lost = try git(["show", "main:board/tickets/\(id)/evidence/0001-run.yaml"])
+        #expect(lost.contains("root_cause: runner_lost") && lost.contains("The runner first that held the claim"), "\(lost)")
+        let finished = try git(["show", "main:board/tickets/\(id)/evidence/0002-run.yaml"])
+        #expect(finished.contains("summary: slow and steady") && finished.contains("runner: second"), "\(finished)")
+        let claims = try git(["log", "--format=%s", "--grep=: claim ", "main"]).split(separator: "\n")
+        #expect(claims.count == 2, "\(claims)")
+    }
+}
+
+/// A real `git daemon` serving a folder on 127.0.0.1, pushes allowed, on a free port; stopped by `stop()`.
+final class GitDaemon {
+    let port: Int
+    var url: String { "git://127.0.0.1:\(port)" }
+
+    init(serving folder: String) throws {
+        var chosen: Int?
+        var lastError = ""
+        for _ in 0..<20 {
+            let port = Int.random(in: 20_000...60_000)
+            // git-daemon itself, not the `git daemon` wrapper, so that SIGTERM reaches the process that listens; its
+            // log goes to a file, never to a pipe nobody reads.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/lib/git-core/git-daemon")
+            process.arguments = ["--reuseaddr", "--export-all", "--enable=receive-pack", "--base-path=\(folder)",
+                                 "--listen=127.0.0.1", "--port=\(port)", folder]
+            let log = "\(folder)/git-daemon.log"
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Ready once it answers a listing; a port someone else holds makes it exit at once.
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, process.isRunning, !Self.answers(port) { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning, Self.answers(port) {
+                chosen = port
+                daemon = process
+                break
+            }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        guard let chosen else { throw GitDaemonError(message: "git daemon did not start: \(lastError)") }
+        port = chosen
+    }
+
+    private var daemon: Process?
+
+    func stop() {
+        guard let daemon, daemon.isRunning else { return }
+        // git-daemon does not stop on SIGTERM while it has children to reap; nothing of it needs to be kept.
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    private static func answers(_ port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+}
+
+struct GitDaemonError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
