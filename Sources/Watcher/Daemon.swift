@@ -113,6 +113,8 @@ public final class Daemon {
                     Self.log(ended, to: logger)
                     lastTip = nil  // an outcome may open the next gate: plan again at once
                 }
+                for news in reconciler.news { logger.warning("\(news)") }
+                reconciler.news = []
                 for reason in reconciler.waiting where now.timeIntervalSince(lastSaid) > 10 {
                     logger.warning("\(reason)")
                     lastSaid = now

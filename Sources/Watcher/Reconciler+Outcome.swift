@@ -150,6 +150,7 @@ extension Reconciler {
         if case .exited(let code)? = end { exitCode = Int(code) }
         if case .signaled(let number)? = end { signal = Int(number) }
         var closed = false
+        var lost: ClaimLost?
         // `git log --oneline` says how each round went: a reviewer's verdict as well as how the session ended.
         let verdict = session.check == nil ? Self.verdict(of: conclusion).map { ", verdict \($0.decision.rawValue)" } : nil
         try store.commit(
@@ -164,7 +165,10 @@ extension Reconciler {
             guard let record = current.ticket(session.ticket), let spec = record.spec else { return [] }
             // Only over this session's own claim: once its outcome is recorded, or another runner took the ticket
             // over, the board no longer names it, and a second record would be a duplicate or a clobber.
-            guard record.status?.session?.id == session.session else { return [] }
+            guard record.status?.session?.id == session.session else {
+                lost = ClaimLost(ticket: session.ticket, session: session.session, holder: record.status?.session)
+                return []
+            }
             var status = record.status ?? TicketStatus(status: .queued)
             status.updated = now
             status.session = nil
@@ -218,6 +222,7 @@ extension Reconciler {
                 .write(path: "\(record.folder)/evidence/\(status.lastEvidence!)", bytes: try YAMLWriting.encode(packet)),
             ] + followUpFiles
         }
+        if let lost { throw lost }
         if closed { pruneWorktree(session.ticket) }
         return terminal
     }
@@ -370,5 +375,19 @@ extension Reconciler {
                                 bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8)))
         }
         return (ids, files)
+    }
+}
+
+/// A session's outcome that was not recorded because the board no longer names the session as its ticket's claim:
+/// its outcome was recorded already, a person stopped it, or another runner took the ticket over.
+struct ClaimLost: Error, CustomStringConvertible {
+    let ticket: String
+    let session: String
+    /// The claim the board names now, if any.
+    let holder: SessionRef?
+
+    var description: String {
+        let now = holder.map { "it names \($0.id) of \($0.runner ?? "another runner")" } ?? "it names no session"
+        return "\(ticket): the outcome of \(session) is not recorded: the board no longer names it as the claim (\(now))"
     }
 }

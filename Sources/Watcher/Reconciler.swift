@@ -115,7 +115,8 @@ public final class Reconciler {
             report.sessions += try collect(now: now())
             if !tracked.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
         }
-        report.waiting += waiting
+        report.waiting += waiting + news
+        news = []
         return report
     }
 
@@ -137,16 +138,19 @@ public final class Reconciler {
         // A session whose ticket another runner took over (its lease ran out while this one was cut off from the
         // hub) is stopped, and its outcome is never recorded: the board is the taker's now.
         for (id, item) in tracked {
-            guard let claim = snapshot.ticket(item.started.ticket)?.status?.session, claim.id != id else { continue }
+            guard let record = snapshot.ticket(item.started.ticket), record.status?.session?.id != id else { continue }
             Monitor.killGroup(item.watch.handle, isChild: item.watch.isChild)
             tracked[id] = nil
             leases[id] = nil
             liveStreams[id] = nil
-            report.waiting.append("\(item.started.ticket): \(id) was taken over by \(claim.runner ?? "another runner") "
-                                  + "(\(claim.id)): stopped, and its outcome left unrecorded")
+            report.waiting.append("\(ClaimLost(ticket: item.started.ticket, session: id, holder: record.status?.session)): "
+                                  + "the session was stopped")
         }
         unrecorded.removeAll { pending in
-            snapshot.ticket(pending.started.ticket)?.status?.session.map { $0.id != pending.started.session } ?? false
+            let claim = snapshot.ticket(pending.started.ticket)?.status?.session
+            guard claim?.id != pending.started.session else { return false }
+            report.waiting.append("\(ClaimLost(ticket: pending.started.ticket, session: pending.started.session, holder: claim))")
+            return true
         }
         // An ended session whose outcome waits to be committed is still this watcher's: not one to settle.
         let live = tracked.values.map(\.started).map { LiveSession(ticket: $0.ticket, session: $0.session, profile: $0.profile) }
@@ -309,17 +313,25 @@ public final class Reconciler {
     /// What is wrong with the board's prompt template, as found by the last dispatch (the built-in one served).
     public internal(set) var templateProblems: [String] = []
 
+    /// What happened once and should be said once (an outcome not recorded over a takeover, a push the hub
+    /// refused); the daemon logs and clears it. Unlike `waiting`, nothing here repeats.
+    public var news: [String] = []
+
     /// Checks every followed session once; records and forgets those that ended (or broke a limit). An outcome
     /// that cannot be committed yet waits and is tried again on the next call; `waiting` says why.
     public func collect(now: Date) throws -> [(ticket: String, session: String, terminal: TerminalState)] {
         var finished: [(ticket: String, session: String, terminal: TerminalState)] = []
-        waiting = hub?.problems ?? []
+        waiting = []
+        news += hub?.problems ?? []
         hub?.problems = []
         for pending in unrecorded {
             do {
                 let recorded = try record(pending.started, end: pending.end, conclusion: pending.conclusion, now: now)
                 finished.append((pending.started.ticket, pending.started.session, recorded))
                 unrecorded.removeAll { $0.started.session == pending.started.session }
+            } catch let lost as ClaimLost {
+                unrecorded.removeAll { $0.started.session == pending.started.session }
+                news.append("\(lost)")
             } catch {
                 waiting.append("\(pending.started.ticket): the outcome of \(pending.started.session) waits: \(error)")
             }
@@ -341,6 +353,8 @@ public final class Reconciler {
             do {
                 let recorded = try record(session, end: end, conclusion: conclusion, now: now)
                 finished.append((session.ticket, session.session, recorded))
+            } catch let lost as ClaimLost {
+                news.append("\(lost)")
             } catch {
                 unrecorded.append((session, end, conclusion))
                 waiting.append("\(session.ticket): the outcome of \(session.session) waits: \(error)")

@@ -74,7 +74,9 @@ struct PlanBoard {
                 id: "S-\(runner)", runner: runner, leaseUntil: lease.map { PlanBoard.now.addingTimeInterval($0) }))
         }
         board.add("MC-THEIRS", status: running("b", lease: 60))
-        board.add("MC-EXPIRED", status: running("b", lease: -1))
+        board.add("MC-EXPIRED", status: running("b", lease: -31))
+        // Ran out a second ago by our clock: within the clock tolerance (30 s), b's clock may say it holds.
+        board.add("MC-SKEWED", status: running("b", lease: -1))
         board.add("MC-NOLEASE", status: running("b", lease: nil))
         board.add("MC-MINE", status: running("a", lease: 60))
         #expect(board.plan(runner: "a") == [
@@ -83,7 +85,7 @@ struct PlanBoard {
             .settle(ticket: "MC-NOLEASE", session: "S-b"),
         ])
         // One watcher (no runner name) settles whatever is not live.
-        #expect(board.plan().count == 4)
+        #expect(board.plan().count == 5)
     }
 
     @Test func aRateLimitedProfileIsPassedOverForEveryTicketUntilItResets() {

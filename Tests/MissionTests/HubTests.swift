@@ -120,16 +120,70 @@ struct HubTests {
     }
 }
 
+extension HubTests {
+    /// A runner cut off from the hub (its `git daemon` killed) for longer than its lease: the other runner takes the
+    /// ticket over; the cut-off one, whose session ended meanwhile, cannot record it then and, once the hub
+    /// answers again, sees the takeover and never records it. Then it takes new work as if nothing happened.
+    @Test func aRunnerCutOffFromTheHubNeverRecordsOverTheTakeoverAndRejoins() throws {
+        let (sandbox, hub, ids) = try Self.hub(titles: ["go slow"])
+        let id = ids["go slow"]!
+        let folder = (hub as NSString).deletingLastPathComponent
+        var daemon = try GitDaemon(serving: folder)
+        defer { daemon.stop() }
+        let lease = ["--lease", "10", "--clock-tolerance", "1"]
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", hub] + arguments).expectSuccess().stdout
+        }
+        let status = { (try? sandbox.run("/usr/bin/git", ["-C", hub, "show", "main:board/tickets/\(id)/status.yaml"]).stdout) ?? "" }
+        let (cut, cutLog) = try Self.runner(sandbox, "\(daemon.url)/hub.git", "cut", lease)
+        defer { if cut.isRunning { kill(cut.processIdentifier, SIGKILL) } }
+        let claimed = sandbox.eventually(30) { status().contains("runner: cut") }
+        #expect(claimed, "\((try? String(contentsOfFile: cutLog, encoding: .utf8)) ?? "")")
+        daemon.stop()  // the partition: the session goes on, its outcome cannot reach the hub
+
+        let (other, otherLog) = try Self.runner(sandbox, hub, "other", lease)
+        defer { if other.isRunning { kill(other.processIdentifier, SIGKILL) } }
+        let done = sandbox.eventually(60) { (try? Self.statuses(sandbox, hub: hub)[id]) == "done" }
+        #expect(done, "\((try? String(contentsOfFile: otherLog, encoding: .utf8)) ?? "")")
+        other.terminate()
+        other.waitUntilExit()
+
+        // The hub answers again, on the same address.
+        daemon = try GitDaemon(serving: folder, port: daemon.port)
+        let said = sandbox.eventually(30) {
+            ((try? String(contentsOfFile: cutLog, encoding: .utf8)) ?? "").contains("is not recorded: the board no longer names it")
+        }
+        let cutSaid = (try? String(contentsOfFile: cutLog, encoding: .utf8)) ?? ""
+        #expect(said, "\(cutSaid)")
+        #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n0002-run.yaml\n")
+        #expect(try git(["show", "main:board/tickets/\(id)/evidence/0001-run.yaml"]).contains("root_cause: runner_lost"))
+        #expect(try git(["show", "main:board/tickets/\(id)/evidence/0002-run.yaml"]).contains("runner: other"))
+        #expect(try git(["log", "--format=%s", "--grep=: claim ", "main"]).split(separator: "\n").count == 2)
+
+        // Rejoined: a ticket pushed now is the cut-off runner's to do (the other one stopped).
+        try sandbox.git("pull", "-q", "--rebase", hub, "main").expectSuccess()
+        let after = try sandbox.newTicket("job after the partition")
+        try sandbox.git("push", "-q", hub, "main").expectSuccess()
+        let rejoined = sandbox.eventually(30) { (try? Self.statuses(sandbox, hub: hub)[after]) == "done" }
+        cut.terminate()
+        cut.waitUntilExit()
+        #expect(rejoined, "\((try? String(contentsOfFile: cutLog, encoding: .utf8)) ?? "")")
+        #expect(try git(["show", "main:board/tickets/\(after)/evidence/0001-run.yaml"]).contains("runner: cut"))
+        #expect(try git(["fsck", "--no-dangling"]).isEmpty)
+    }
+}
+
 /// A real `git daemon` serving a folder on 127.0.0.1, pushes allowed, on a free port; stopped by `stop()`.
 final class GitDaemon {
     let port: Int
     var url: String { "git://127.0.0.1:\(port)" }
 
-    init(serving folder: String) throws {
+    /// A daemon on `port`, else on a free one.
+    init(serving folder: String, port wanted: Int? = nil) throws {
         var chosen: Int?
         var lastError = ""
-        for _ in 0..<20 {
-            let port = Int.random(in: 20_000...60_000)
+        for _ in 0..<(wanted == nil ? 20 : 1) {
+            let port = wanted ?? Int.random(in: 20_000...60_000)
             // git-daemon itself, not the `git daemon` wrapper, so that SIGTERM reaches the process that listens; its
             // log goes to a file, never to a pipe nobody reads.
             let process = Process()
