@@ -64,6 +64,27 @@ extension Repository {
         return commits
     }
 
+    /// The commits reachable from `new` and not from `old` (all of them when `old` is nil), newest first: what a
+    /// push of `new` over `old` brings, as `git rev-list old..new` lists it.
+    public func commits(from new: ObjectID, excluding old: ObjectID?) throws(GitError) -> [Commit] {
+        let operation = "list the commits from \(old?.short ?? "the root") to \(new.short)"
+        var walker: OpaquePointer?
+        try LibGit2.check(git_revwalk_new(&walker, handle), operation)
+        defer { git_revwalk_free(walker) }
+        try LibGit2.check(git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue), operation)
+        var start = new.oid
+        try LibGit2.check(git_revwalk_push(walker, &start), operation)
+        if var hidden = old?.oid { try LibGit2.check(git_revwalk_hide(walker, &hidden), operation) }
+        var commits: [Commit] = []
+        var next = git_oid()
+        while true {
+            let result = git_revwalk_next(&next, walker)
+            if result == GIT_ITEROVER.rawValue { return commits }
+            try LibGit2.check(result, operation)
+            commits.append(try withCommit(ObjectID(next), operation) { Commit($0) })
+        }
+    }
+
     /// What sits at a path in a tree, for change detection.
     struct PathState: Hashable {
         let id: ObjectID

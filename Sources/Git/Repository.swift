@@ -40,6 +40,16 @@ public final class Repository {
         git_repository_free(handle)
     }
 
+    /// Reads objects from the folder `path` too (an `objects` folder): where git keeps a push's objects while its
+    /// `pre-receive` hook decides (`GIT_QUARANTINE_PATH`), which libgit2 does not look in by itself.
+    public func addObjectDirectory(_ path: String) throws(GitError) {
+        let operation = "read objects from \(path)"
+        var odb: OpaquePointer?
+        try LibGit2.check(git_repository_odb(&odb, handle), operation)
+        defer { git_odb_free(odb) }
+        try LibGit2.check(git_odb_add_disk_alternate(odb, path), operation)
+    }
+
     /// Opens the repository exactly at `path`: a working tree, a `.git` folder or a bare repository.
     public static func open(at path: String) throws(GitError) -> Repository {
         try open(path, flags: GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, operation: "open repository \(path)")

@@ -173,6 +173,50 @@ extension HubTests {
     }
 }
 
+extension HubTests {
+    /// A hub guarded by `mission init`'s pre-receive hook refuses a broken ticket, a status.yaml written by hand and
+    /// a forged evidence packet, each with the file and line, and loses nothing already there; it takes a person's
+    /// ticket and a runner's claims and outcomes, pushed through `git daemon`.
+    @Test func aGuardedHubRefusesBadPushesAndTakesGoodOnes() throws {
+        let (sandbox, hub, _) = try Self.hub(titles: [])
+        #expect(try sandbox.mission("init", "-C", hub).expectSuccess().stdout.contains("Installed the pre-receive hook"))
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", hub] + arguments).expectSuccess().stdout
+        }
+        let id = try sandbox.newTicket("finish it")
+        try sandbox.git("push", "-q", hub, "main").expectSuccess()
+        let good = try git(["rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        func refused(_ path: String, _ text: String, saying words: String) throws {
+            try sandbox.git("reset", "-q", "--hard", good).expectSuccess()
+            try sandbox.write(path, text)
+            try sandbox.git("add", "board").expectSuccess()
+            try sandbox.git("commit", "-q", "--no-verify", "-m", "by hand").expectSuccess()
+            let push = try sandbox.git("push", hub, "main")
+            #expect(push.status != 0, "\(path) was taken")
+            #expect(push.stderr.contains(words) && push.stderr.contains("\(path):"), "\(push.stderr)")
+            #expect(try git(["rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == good, "the hub moved")
+        }
+        try refused("board/tickets/MC-BAD1/ticket.yaml", "id: MC-BAD1\ntitle: [broken\n", saying: "error")
+        try refused("board/tickets/\(id)/status.yaml", "status: done\n", saying: "status.yaml is written only by the watcher")
+        try refused("board/tickets/\(id)/evidence/0001-run.yaml",
+                    "kind: session\nticket: \(id)\ngate: run\nharvested: DONE\nsummary: trust me\n",
+                    saying: "evidence is recorded by the watcher")
+
+        // A runner's commits carry mission's trailers: the guard takes them.
+        try sandbox.git("reset", "-q", "--hard", good).expectSuccess()
+        let daemon = try GitDaemon(serving: (hub as NSString).deletingLastPathComponent)
+        defer { daemon.stop() }
+        let (runner, log) = try Self.runner(sandbox, "\(daemon.url)/hub.git", "guarded")
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        let done = sandbox.eventually(60) { (try? Self.statuses(sandbox, hub: hub)[id]) == "done" }
+        runner.terminate()
+        runner.waitUntilExit()
+        #expect(done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n")
+    }
+}
+
 /// A real `git daemon` serving a folder on 127.0.0.1, pushes allowed, on a free port; stopped by `stop()`.
 final class GitDaemon {
     let port: Int

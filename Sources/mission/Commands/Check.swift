@@ -21,6 +21,9 @@ struct Check: ParsableCommand {
     @Option(help: "Check the board as of this commit.")
     var ref: String?
 
+    @Flag(help: "Check a push, as a hub's pre-receive hook: read git's '<old> <new> <reference>' lines from standard input and refuse (exit 1) when the board's branch would be left invalid, deleted, or given status or evidence that mission did not write.")
+    var receive = false
+
     @Flag(name: .customLong("archived"), help: "Check archived tickets too (they were checked while active).")
     var includeArchived = false
 
@@ -36,7 +39,19 @@ struct Check: ParsableCommand {
             var extra: [Diagnostic] = []
             let source: any BoardSource
             let what: String
-            if staged {
+            if receive {
+                // The push's objects wait in quarantine until the hook says yes.
+                let environment = ProcessInfo.processInfo.environment
+                if let quarantine = environment["GIT_QUARANTINE_PATH"] ?? environment["GIT_OBJECT_DIRECTORY"] {
+                    try repository.addObjectDirectory(quarantine)
+                }
+                guard let update = try Self.boardUpdate(in: FileHandle.standardInput.readDataToEndOfFile(), context: context) else {
+                    return  // the push leaves the board's branch alone
+                }
+                source = TreeSource(repository: repository, root: try repository.commit(update.new).tree)
+                what = "the pushed board (\(update.new.short))"
+                extra = try Self.handWritten(update, context: context)
+            } else if staged {
                 // In a hook, git names the index being committed (a temporary one for `git commit -a`).
                 let indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"].map { path in
                     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
@@ -78,6 +93,39 @@ struct Check: ParsableCommand {
             }
             if errors > 0 { throw ExitCode.failure }
         }
+    }
+
+    /// The board branch's update among the lines git gives a `pre-receive` hook; nil when the push leaves it alone.
+    /// Deleting the board's branch is refused here.
+    static func boardUpdate(in input: Data, context: BoardContext) throws -> (old: ObjectID?, new: ObjectID)? {
+        for line in String(decoding: input, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, String(fields[2]) == context.location.branch else { continue }
+            let zero = { (hex: Substring) in hex.allSatisfy { $0 == "0" } }
+            guard !zero(fields[1]), let new = ObjectID(hex: String(fields[1])) else {
+                throw MissionFailure("the board's branch \(context.location.branchName) cannot be deleted on this hub")
+            }
+            return (zero(fields[0]) ? nil : ObjectID(hex: String(fields[0])), new)
+        }
+        return nil
+    }
+
+    /// What the pushed commits wrote by hand: a commit that changes status or evidence (or edits a note) and was not
+    /// made by mission (the watcher and mission's own commands sign theirs with `Mission-Ticket` or `Mission-Action`
+    /// trailers; a hand edit committed with `--no-verify` has none). A guard against mistakes and bypassed hooks,
+    /// not against a pusher who forges trailers: for that, let only runner accounts push status (see many-hosts).
+    static func handWritten(_ update: (old: ObjectID?, new: ObjectID), context: BoardContext) throws -> [Diagnostic] {
+        let repository = context.repository
+        var problems: [Diagnostic] = []
+        for commit in try repository.commits(from: update.new, excluding: update.old).reversed() {
+            guard !commit.trailers.contains(where: { $0.key == "Mission-Ticket" || $0.key == "Mission-Action" }) else { continue }
+            let before = try commit.parents.first.map { try repository.commit($0).tree } ?? repository.emptyTree()
+            for problem in Ownership.violations(repository: repository, from: before, to: commit.tree, location: context.location) {
+                problems.append(Diagnostic("\(problem.message) (commit \(commit.id.short) \"\(commit.summary)\" by \(commit.author.name))",
+                                           at: problem.location, hint: "write it with mission, or let the watcher; then push again"))
+            }
+        }
+        return problems
     }
 
     /// Every evidence packet must load.
