@@ -2152,21 +2152,6 @@ fifo="$(git rev-parse --git-dir 2>/dev/null)/mission/wake"
 exit 0
 
 """####),
-        ("hooks/pre-receive", ####"""
-#!/bin/sh
-# Mission Control: on a hub, refuse a push that would leave the board invalid, delete its branch, or write
-# status or evidence by hand. Installed by `mission init`. Without the mission command it refuses every push:
-# a guard that cannot check must not let everything through.
-mission_bin="{{mission}}"
-if [ ! -x "$mission_bin" ]; then
-    mission_bin=$(command -v mission 2>/dev/null) || {
-        echo "mission pre-receive: the mission command was not found on the hub; install it, or remove $0" >&2
-        exit 1
-    }
-fi
-exec "$mission_bin" check --receive
-
-"""####),
         ("hooks/pre-commit", ####"""
 #!/bin/sh
 # Mission Control: refuse a commit that would break the board. Installed by `mission init`.
@@ -2181,6 +2166,21 @@ fi
 # Only when board files are staged.
 git diff --cached --name-only -- "{{dir}}/" | grep -q . || exit 0
 exec "$mission_bin" check --staged
+
+"""####),
+        ("hooks/pre-receive", ####"""
+#!/bin/sh
+# Mission Control: on a hub, refuse a push that would leave the board invalid, delete its branch, or write
+# status or evidence by hand. Installed by `mission init`. Without the mission command it refuses every push:
+# a guard that cannot check must not let everything through.
+mission_bin="{{mission}}"
+if [ ! -x "$mission_bin" ]; then
+    mission_bin=$(command -v mission 2>/dev/null) || {
+        echo "mission pre-receive: the mission command was not found on the hub; install it, or remove $0" >&2
+        exit 1
+    }
+fi
+exec "$mission_bin" check --receive
 
 """####),
     ]
