@@ -10,17 +10,14 @@ extension Repository {
     /// Fetches `refspecs` (e.g. `+refs/heads/*:refs/remotes/hub/*`) from `url`, updating the local references they
     /// name. Tags are not fetched unless a refspec names them.
     public func fetch(from url: String, refspecs: [String]) throws(GitError) {
-        let operation = "fetch from \(url)"
-        let remote = try anonymousRemote(url, operation)
-        defer { git_remote_free(remote) }
-        let session = RemoteSession()
-        var options = git_fetch_options()
-        try LibGit2.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
-        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        let payload = Unmanaged.passUnretained(session).toOpaque()
-        session.install(on: &options.callbacks, payload: payload)
-        let result = withStringArray(refspecs) { specs in git_remote_fetch(remote, &specs, &options, "mission: fetch") }
-        try session.check(result, operation)
+        try withRemote(url, "fetch from \(url)") { (remote, session, operation) throws(GitError) in
+            var options = git_fetch_options()
+            try LibGit2.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
+            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+            session.install(on: &options.callbacks)
+            let result = withStringArray(refspecs) { specs in git_remote_fetch(remote, &specs, &options, "mission: fetch") }
+            try session.check(result, operation)
+        }
     }
 
     /// Pushes `refspecs` (e.g. `refs/heads/main:refs/heads/main`) to `url` in one connection and says which
@@ -31,48 +28,47 @@ extension Repository {
     /// push won the race between its advertisement and our update, or its `pre-receive` hook said no. Those come
     /// back in the report (see `PushReport.error(for:)`), not as a throw.
     public func push(to url: String, refspecs: [String]) throws(GitError) -> PushReport {
-        let operation = "push to \(url)"
-        let remote = try anonymousRemote(url, operation)
-        defer { git_remote_free(remote) }
-        let session = RemoteSession()
-        var options = git_push_options()
-        try LibGit2.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), operation)
-        let payload = Unmanaged.passUnretained(session).toOpaque()
-        session.install(on: &options.callbacks, payload: payload)
-        options.callbacks.push_update_reference = { name, status, payload in
-            guard let payload, let name, let status else { return 0 }
-            let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
-            session.refusals[String(cString: name)] = String(cString: status)
-            return 0
+        try withRemote(url, "push to \(url)") { (remote, session, operation) throws(GitError) in
+            var options = git_push_options()
+            try LibGit2.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), operation)
+            session.install(on: &options.callbacks)
+            options.callbacks.push_update_reference = { name, status, payload in
+                guard let payload, let name, let status else { return 0 }
+                let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
+                session.refusals[String(cString: name)] = String(cString: status)
+                return 0
+            }
+            let result = withStringArray(refspecs) { specs in git_remote_push(remote, &specs, &options) }
+            try session.check(result, operation)
+            return PushReport(url: url, refusals: session.refusals, remoteOutput: session.remoteOutput)
         }
-        let result = withStringArray(refspecs) { specs in git_remote_push(remote, &specs, &options) }
-        try session.check(result, operation)
-        return PushReport(url: url, refusals: session.refusals, remoteOutput: session.remoteOutput)
     }
 
     /// The full name of the branch the remote's HEAD names (e.g. "refs/heads/main"), or nil when it names none.
     public func remoteDefaultBranch(_ url: String) throws(GitError) -> String? {
-        let operation = "read the default branch of \(url)"
-        let remote = try anonymousRemote(url, operation)
-        defer { git_remote_free(remote) }
-        let session = RemoteSession()
-        var callbacks = git_remote_callbacks()
-        try LibGit2.check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), operation)
-        session.install(on: &callbacks, payload: Unmanaged.passUnretained(session).toOpaque())
-        try session.check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
-        defer { git_remote_disconnect(remote) }
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
-        let result = git_remote_default_branch(&buffer, remote)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try LibGit2.check(result, operation)
-        return String(optionalCString: buffer.ptr)
+        try withRemote(url, "read the default branch of \(url)") { (remote, session, operation) throws(GitError) in
+            var callbacks = git_remote_callbacks()
+            try LibGit2.check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), operation)
+            session.install(on: &callbacks)
+            try session.check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
+            defer { git_remote_disconnect(remote) }
+            var buffer = git_buf()
+            defer { git_buf_dispose(&buffer) }
+            let result = git_remote_default_branch(&buffer, remote)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try LibGit2.check(result, operation)
+            return String(optionalCString: buffer.ptr)
+        }
     }
 
-    private func anonymousRemote(_ url: String, _ operation: String) throws(GitError) -> OpaquePointer {
+    /// Runs `body` with an anonymous remote for `url` and the session its callbacks report to; frees the remote.
+    private func withRemote<T>(_ url: String, _ operation: String,
+                               _ body: (OpaquePointer, RemoteSession, String) throws(GitError) -> T) throws(GitError) -> T {
         var remote: OpaquePointer?
         try LibGit2.check(git_remote_create_anonymous(&remote, handle, url), operation)
-        return remote!
+        defer { git_remote_free(remote) }
+        let session = RemoteSession()
+        return try withExtendedLifetime(session) { () throws(GitError) -> T in try body(remote!, session, operation) }
     }
 }
 
@@ -110,8 +106,9 @@ private final class RemoteSession {
     /// References the remote refused, with its status text.
     var refusals: [String: String] = [:]
 
-    func install(on callbacks: inout git_remote_callbacks, payload: UnsafeMutableRawPointer) {
-        callbacks.payload = payload
+    /// Points `callbacks` at this session: its payload, the remote's output, and ssh credentials.
+    func install(on callbacks: inout git_remote_callbacks) {
+        callbacks.payload = Unmanaged.passUnretained(self).toOpaque()
         callbacks.sideband_progress = { text, length, payload in
             guard let payload, let text, length > 0 else { return 0 }
             let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()

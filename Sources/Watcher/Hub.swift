@@ -21,8 +21,6 @@ public final class Hub: BoardUpstream {
     public let repository: Repository
     /// The board branch, a full name.
     public let branch: String
-    /// When the last fetch finished.
-    public private(set) var lastFetch: Date?
 
     /// The hub's branches, as last fetched.
     static let heads = "refs/hub/heads/"
@@ -39,8 +37,7 @@ public final class Hub: BoardUpstream {
     /// Where a runner keeps its clone of `url` unless told: `$XDG_STATE_HOME/mission/hubs/<name>-<hash>` (default
     /// `~/.local/state/…`), one per hub, shared by the runners of this host (each holds a runner name of its own).
     public static func defaultClone(url: String, environment: [String: String]) -> String {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "\(home)/.local/state"
+        let state = TicketWorktrees.stateFolder(environment)
         let tail = url.split(whereSeparator: { "/:".contains($0) }).last.map(String.init) ?? "hub"
         return "\(state)/mission/hubs/\(TicketWorktrees.folderName(top: tail, common: url))"
     }
@@ -84,7 +81,6 @@ public final class Hub: BoardUpstream {
     /// Fetches the hub's branches and `refs/mission/*`, then brings the board branch up to the hub's. A board branch the hub rewrote (a person's force-push) is followed too: the hub is the truth.
     public func fetch() throws(GitError) {
         try repository.fetch(from: url, refspecs: ["+refs/heads/*:\(Self.heads)*", "+refs/mission/*:\(Self.mission)*"])
-        lastFetch = Date()
         try follow(branch, to: Self.heads + branch.dropFirst("refs/heads/".count))
     }
 

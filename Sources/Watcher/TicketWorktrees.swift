@@ -36,10 +36,15 @@ struct TicketWorktrees {
         } else if let board = board.flatMap({ $0.isEmpty ? nil : $0 }) {
             root = absolute(board, from: top)
         } else {
-            let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "\(home)/.local/state"
-            root = absolute("mission/worktrees/\(Self.folderName(top: top, common: common))", from: state)
+            root = absolute("mission/worktrees/\(Self.folderName(top: top, common: common))", from: Self.stateFolder(environment))
         }
         rootProblem = Self.problem(with: root, gitFolders: [common, Repository.canonicalPath(repository.gitDirectory)])
+    }
+
+    /// Where this host keeps mission's state: `$XDG_STATE_HOME` when it is absolute, else `~/.local/state`.
+    static func stateFolder(_ environment: [String: String]) -> String {
+        environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? "\(environment["HOME"] ?? NSHomeDirectory())/.local/state"
     }
 
     /// `<repository name>-<8 hex digits of its git folder's path>`: readable, and distinct for two clones.
