@@ -173,8 +173,13 @@ public final class BoardStore {
         }
     }
 
-    /// The identity that signs commits: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL` when set, else git config.
+    /// Who this store's commits are by when it is not the person running the command: a runner's identity.
+    public var signer: CommitIdentity?
+
+    /// The identity that signs commits: the `signer` when set (a runner), else `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL`
+    /// when set, else git config.
     public func identity(at date: Date = Date()) throws(GitError) -> Signature {
+        if let signer { return signer.signature(at: date) }
         let environment = ProcessInfo.processInfo.environment
         if let name = environment["GIT_AUTHOR_NAME"], let email = environment["GIT_AUTHOR_EMAIL"] {
             return Signature(name: name, email: email, date: date,
@@ -233,6 +238,36 @@ public final class BoardStore {
                 if upstream != nil { usleep(useconds_t.random(in: 0...UInt32(min(attempt, 10) * 10_000))) }
             }
         }
+    }
+}
+
+/// A name and an email, as a commit carries them.
+public struct CommitIdentity: Sendable, Hashable, Decodable {
+    public var name: String
+    public var email: String
+
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+
+    /// The signature at `date`, in this host's time zone.
+    public func signature(at date: Date = Date()) -> Signature {
+        Signature(name: name, email: email, date: date, timeZoneOffsetMinutes: TimeZone.current.secondsFromGMT(for: date) / 60)
+    }
+
+    /// A runner's identity when its host names none: `mission runner NAME <NAME@mission.invalid>` (`.invalid` is
+    /// never a real domain: the address says who, and reaches nobody).
+    public static func runner(_ name: String) -> CommitIdentity {
+        CommitIdentity(name: "mission runner \(name)", email: "\(name)@mission.invalid")
+    }
+
+    /// The identity an agent's commits carry when this runner starts it on `profile`: its profile's name, by way
+    /// of the runner, at the runner's address with `+profile` (`ops+claude@example.com`).
+    public func agent(profile: String) -> CommitIdentity {
+        let at = email.lastIndex(of: "@")
+        let address = at.map { "\(email[..<$0])+\(profile)\(email[$0...])" } ?? "\(email)+\(profile)"
+        return CommitIdentity(name: "\(profile) agent (via \(name))", email: address)
     }
 }
 

@@ -19,13 +19,21 @@ public struct HealthReport: Sendable, Equatable {
         public var leaseExpired: Bool
     }
 
-    /// A watcher, by the runner name it claims with.
+    /// A watcher, by the runner name it claims with: what the board says it runs, and what it announced.
     public struct Runner: Sendable, Equatable {
         public var name: String
         public var sessions: Int
         /// How many of its sessions' leases ran out.
         public var expiredLeases: Int
+        /// Its own record (host, labels, profiles, heartbeat); nil for a runner that never wrote one.
+        public var record: RunnerRecord?
+        /// Whether it lives, by its record: `live`, `silent` (no heartbeat for `HealthReport.silentAfter`),
+        /// `stopped` (it said so), or `unknown` (no record).
+        public var state: String
     }
+
+    /// How long a runner may go without a heartbeat before it is shown as silent (it renews every 30 s).
+    public static let silentAfter: TimeInterval = 120
 
     /// A root cause and how many sessions ended with it.
     public struct Cause: Sendable, Equatable {
@@ -62,7 +70,9 @@ public struct HealthReport: Sendable, Equatable {
 
     /// The report for `snapshot` at `now`, counting the session packets in `packets` that ended at or after
     /// `since`. Profiles of runtimes.yaml with nothing to count are listed too, with zeros.
-    public static func make(_ snapshot: BoardSnapshot, packets: [EvidencePacket], since: Date, now: Date) -> HealthReport {
+    /// `runners` are the runner records (`RunnerRecords.read`): each is listed, with or without sessions.
+    public static func make(_ snapshot: BoardSnapshot, packets: [EvidencePacket], since: Date, now: Date,
+                            runners records: [RunnerRecord] = []) -> HealthReport {
         var report = HealthReport(since: since)
         for record in snapshot.tickets where !record.archived {
             guard let status = record.status else { continue }
@@ -75,9 +85,15 @@ public struct HealthReport: Sendable, Equatable {
         }
         report.sessions.sort { ($0.started ?? .distantPast, $0.ticket) < ($1.started ?? .distantPast, $1.ticket) }
         let byRunner = Dictionary(grouping: report.sessions) { $0.runner ?? "(unnamed)" }
-        report.runners = byRunner.keys.sorted().map { name in
+        let recordByName = Dictionary(records.map { ($0.runner, $0) }, uniquingKeysWith: { first, _ in first })
+        report.runners = Set(byRunner.keys).union(recordByName.keys).sorted().map { name in
             let sessions = byRunner[name] ?? []
-            return Runner(name: name, sessions: sessions.count, expiredLeases: sessions.filter(\.leaseExpired).count)
+            let record = recordByName[name]
+            let state = record.map { record in
+                record.stopped != nil ? "stopped" : now.timeIntervalSince(record.heartbeat) > silentAfter ? "silent" : "live"
+            } ?? "unknown"
+            return Runner(name: name, sessions: sessions.count, expiredLeases: sessions.filter(\.leaseExpired).count,
+                          record: record, state: state)
         }
 
         var counts: [String: ProfileCounts] = [:]

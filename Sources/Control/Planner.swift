@@ -91,6 +91,8 @@ public struct PlanLimits: Sendable, Hashable {
     /// How far another runner's clock may be off from ours: its lease counts as held until this long after the
     /// time it names. Runners renew at half the lease, so a live runner is never near it.
     public var clockTolerance: TimeInterval = 30
+    /// The host labels this runner offers: a ticket whose `runs_on` asks for one it lacks waits for another runner.
+    public var labels: Set<String> = []
 
     /// Limits as given.
     public init(maxWorkers: Int, perProfile: [String: Int] = [:], unrunnable: [String: String] = [:]) {
@@ -226,6 +228,12 @@ public enum Planner {
             let gate = record.status?.gate.flatMap { name in workflow.gates.first { $0.name == name } } ?? workflow.gates.first
             guard let gate, let kind = gate.kind else {
                 actions.append(.block(ticket: record.id, reason: "workflow '\(workflowName)' has no usable gate"))
+                continue
+            }
+            // Work runs on the runner: a ticket that asks for labels this one lacks is another runner's to take.
+            if kind.runsOnRunner, case let missing = spec.runsOn.filter({ !limits.labels.contains($0) }), !missing.isEmpty {
+                actions.append(.waitForRuntime(ticket: record.id, reason: "waits for a runner labelled "
+                                               + missing.sorted().joined(separator: " and ")))
                 continue
             }
             switch kind {

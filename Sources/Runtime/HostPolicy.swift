@@ -12,11 +12,19 @@ public struct HostPolicy: Sendable, Hashable {
     /// Where this host keeps ticket worktrees, when it says: `MISSION_WORKTREE_ROOT`, else `worktree_root:` in the
     /// host file. It wins over the board's `worktree_root` (see `TicketWorktrees`).
     public var worktreeRoot: String?
+    /// What this host offers that tickets and profiles may ask for with `runs_on` (`gpu`, `macos`, `browser`):
+    /// `--label` flags, `MISSION_LABELS` (comma-separated) and `labels:` in the host file. A runner announces them.
+    public var labels: [String]
+    /// Who the watcher's commits are by on this host (`identity: {name, email}` in the host file, or
+    /// `MISSION_COMMITTER_NAME` and `MISSION_COMMITTER_EMAIL`); nil leaves it to the runner's default.
+    public var identity: CommitIdentity?
 
     /// A policy allowing `allowed`.
-    public init(allowed: [String], worktreeRoot: String? = nil) {
+    public init(allowed: [String], worktreeRoot: String? = nil, labels: [String] = [], identity: CommitIdentity? = nil) {
         self.allowed = allowed
         self.worktreeRoot = worktreeRoot
+        self.labels = labels
+        self.identity = identity
     }
 
     /// Whether `command` (the executable a profile runs, as it writes it) is installed and allowed on this host:
@@ -62,24 +70,40 @@ public struct HostPolicy: Sendable, Hashable {
 
     /// The host's policy: `extra` (from flags), `MISSION_ALLOW`, and the host file. A host file that does not
     /// parse is an error, not an empty list: a typo must not silently change what may run.
-    public static func load(extra: [String] = [], environment: [String: String]) throws(Diagnostic) -> HostPolicy {
+    public static func load(extra: [String] = [], labels extraLabels: [String] = [],
+                            environment: [String: String]) throws(Diagnostic) -> HostPolicy {
         var allowed = extra
         allowed += (environment["MISSION_ALLOW"] ?? "").split(separator: ":").map(String.init)
+        var labels = extraLabels + (environment["MISSION_LABELS"] ?? "").split(separator: ",").map(String.init)
         var worktreeRoot = environment["MISSION_WORKTREE_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
+        var identity = environment["MISSION_COMMITTER_NAME"].flatMap { name in
+            environment["MISSION_COMMITTER_EMAIL"].map { CommitIdentity(name: name, email: $0) }
+        }
         let path = hostFile(environment)
         if let data = FileManager.default.contents(atPath: path) {
             let file = try YAMLDocument.parse([UInt8](data), file: path).decode(HostFile.self)
             allowed += file.allow ?? []
+            labels += file.labels ?? []
             worktreeRoot = worktreeRoot ?? file.worktreeRoot
+            identity = identity ?? file.identity
         }
-        return HostPolicy(allowed: allowed.filter { !$0.isEmpty }, worktreeRoot: worktreeRoot)
+        let cleaned = labels.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return HostPolicy(allowed: allowed.filter { !$0.isEmpty }, worktreeRoot: worktreeRoot,
+                          labels: Array(Set(cleaned)).sorted(), identity: identity)
+    }
+
+    /// The `runs_on` labels of `wanted` this host lacks; empty when it has them all.
+    public func missingLabels(_ wanted: [String]) -> [String] {
+        wanted.filter { !labels.contains($0) }
     }
 
     /// `host.yaml`.
     struct HostFile: Decodable {
         var allow: [String]?
         var worktreeRoot: String?
-        enum CodingKeys: String, CodingKey, CaseIterable { case allow, worktreeRoot = "worktree_root" }
+        var labels: [String]?
+        var identity: CommitIdentity?
+        enum CodingKeys: String, CodingKey, CaseIterable { case allow, worktreeRoot = "worktree_root", labels, identity }
     }
 }
 

@@ -113,6 +113,7 @@ public final class Daemon {
                     Self.log(ended, to: logger)
                     lastTip = nil  // an outcome may open the next gate: plan again at once
                 }
+                reconciler.announce(now: Date())
                 for news in reconciler.news { logger.warning("\(news)") }
                 reconciler.news = []
                 for reason in reconciler.waiting where now.timeIntervalSince(lastSaid) > 10 {
@@ -130,6 +131,8 @@ public final class Daemon {
                 Thread.sleep(forTimeInterval: tick)
             }
         }
+        reconciler.announce(now: Date(), stopping: true)
+        for news in reconciler.news { logger.warning("\(news)") }
         logger.notice("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
     }
 

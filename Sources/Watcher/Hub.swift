@@ -145,6 +145,16 @@ public final class Hub: BoardUpstream {
         }
     }
 
+    /// Pushes a reference only this runner writes (its runner record), replacing the hub's copy: it never races.
+    func publishOwn(_ reference: String) throws(GitError) {
+        let report = try repository.push(to: url, refspecs: ["+\(reference):\(reference)"])
+        if let refused = report.error(for: reference) { throw refused }
+        if let tracking = trackingName(reference), let pushed = try repository.referenceTarget(reference) {
+            try? repository.updateReference(tracking, to: pushed, expecting: try? repository.referenceTarget(tracking),
+                                            logMessage: "mission: pushed")
+        }
+    }
+
     /// Local references to push with the next board commit (see `stage`).
     private var staged: Set<String> = []
 

@@ -142,6 +142,7 @@ extension Reconciler {
         let base = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/",
                     "MISSION_PROMPT_FILE": promptFile, "MISSION_TICKET": ticket, "MISSION_SESSION": session,
                     "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir, "MISSION_GATE": gate, "MISSION_ROLE": role]
+            .merging(Self.gitIdentity(identity.agent(profile: name))) { ours, _ in ours }
         let variables = invocation.environment(base: base, host: environment)
         do throws(LaunchError) {
             let command = invocation.argv.first ?? ""
@@ -325,5 +326,13 @@ extension Reconciler {
                                                         context: context)
         templateProblems = diagnostics.map(\.description)
         return text
+    }
+}
+
+extension Reconciler {
+    /// The variables that make git sign an agent's commits as `identity`, whatever the host's git config says.
+    static func gitIdentity(_ identity: CommitIdentity) -> [String: String] {
+        ["GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
+         "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email]
     }
 }

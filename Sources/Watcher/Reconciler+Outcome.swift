@@ -127,7 +127,7 @@ extension Reconciler {
         if let base = session.baseHead.flatMap(ObjectID.init(hex:)) {
             change = try worktrees.recordChange(session.ticket, since: base,
                                                 message: Redactor.redact(raw.summary ?? "\(session.ticket): \(session.gate) (\(session.session))"),
-                                                author: store.identity())
+                                                author: identity.agent(profile: session.profile ?? "check").signature())
         }
         // On a hub, the code goes with the outcome: the evidence names its head, and the next gate may run elsewhere.
         if change != nil { hub?.stageTicketBranch(session.ticket) }

@@ -50,7 +50,12 @@ public final class Reconciler {
         self.sessionsRoot = "\(store.repository.gitDirectory)/mission/sessions"
         self.slot = try RunnerSlot.acquire(environment["MISSION_RUNNER"].flatMap { $0.isEmpty ? nil : $0 }, in: store.repository)
         self.environment = environment
+        // The watcher's commits are the runner's, not the person's whose git config the host has.
+        store.signer = policy.identity ?? .runner(slot.name)
     }
+
+    /// Who the runner's commits are by (see `BoardStore.signer`).
+    var identity: CommitIdentity { store.signer ?? .runner(runner) }
 
     /// The hub this runner shares with others, when it works from a clone of one: every commit is pushed there
     /// before it counts, and ticket branches travel with the sessions.
@@ -104,6 +109,15 @@ public final class Reconciler {
 
     /// When each followed session's lease runs out, as last committed.
     var leases: [String: Date] = [:]
+
+    /// When this reconciler started: its runner record says so.
+    let startedAt = Date()
+    /// How often the runner record's heartbeat is renewed when nothing else changes (see `announce`).
+    public var heartbeatInterval: TimeInterval = 30
+    /// The runner record as last written.
+    var announced: RunnerRecord?
+    /// Whether the last write of the runner record failed (said once).
+    var announceFailed = false
 
     /// How many sessions this watcher follows.
     public var runningSessions: Int { tracked.count }
@@ -162,6 +176,7 @@ public final class Reconciler {
         var limits = PlanLimits(snapshot.config)
         limits.unrunnable = unrunnableProfiles(snapshot)
         limits.clockTolerance = clockTolerance
+        limits.labels = Set(policy.labels)
         report.actions = Planner.plan(snapshot, live: live, now: now, limits: limits, runner: runner)
 
         for action in report.actions {
@@ -182,6 +197,11 @@ public final class Reconciler {
         let path = environment["PATH"] ?? "/usr/bin:/bin"
         var unrunnable: [String: String] = [:]
         for (name, profile) in snapshot.config.runtimes.profiles {
+            let missing = policy.missingLabels(profile.runsOn)
+            if !missing.isEmpty {
+                unrunnable[name] = "needs a runner labelled \(missing.sorted().joined(separator: " and "))"
+                continue
+            }
             let command = profile.harness == "ssh" ? "ssh" : (profile.command.first ?? "")
             guard !command.isEmpty, command.hasPrefix("/") || !command.contains("/") else { continue }
             if let reason = policy.check(command: command, path: path).reason { unrunnable[name] = reason }

@@ -22,9 +22,12 @@ struct HostOptions: ParsableArguments {
     @Option(help: "Allow this executable to run (an absolute path, a name found on PATH, or ./path for the repository's own file). Repeatable; adds to MISSION_ALLOW and the host file.")
     var allow: [String] = []
 
-    /// The host's policy: these flags, MISSION_ALLOW, then the host file.
+    @Option(help: "A label this host offers, for tickets and profiles whose runs_on asks for it (gpu, macos, browser). Repeatable; adds to MISSION_LABELS and the host file's labels.")
+    var label: [String] = []
+
+    /// The host's policy: these flags, MISSION_ALLOW and MISSION_LABELS, then the host file.
     func policy(_ environment: [String: String]) throws -> HostPolicy {
-        try HostPolicy.load(extra: allow, environment: environment)
+        try HostPolicy.load(extra: allow, labels: label, environment: environment)
     }
 }
 

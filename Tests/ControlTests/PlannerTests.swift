@@ -88,6 +88,29 @@ struct PlanBoard {
         #expect(board.plan().count == 5)
     }
 
+    @Test func aTicketThatRunsOnLabelsGoesOnlyToARunnerWithThemAndWaitsElsewhere() {
+        var board = PlanBoard()
+        board.add("MC-GPU")
+        board.records[0].spec?.runsOn = ["gpu", "linux"]
+        board.add("MC-ANY", age: 0)
+        let plain = PlanLimits(maxWorkers: 5)
+        #expect(Planner.plan(board.snapshot, live: [], now: PlanBoard.now, limits: plain) == [
+            .waitForRuntime(ticket: "MC-GPU", reason: "waits for a runner labelled gpu and linux"),
+            .dispatch(ticket: "MC-ANY", gate: "implement", role: "coder", profile: "codex", attempt: 1),
+        ])
+        var partly = plain
+        partly.labels = ["gpu"]
+        #expect(Planner.plan(board.snapshot, live: [], now: PlanBoard.now, limits: partly).first
+                == .waitForRuntime(ticket: "MC-GPU", reason: "waits for a runner labelled linux"))
+        var labelled = plain
+        labelled.labels = ["gpu", "linux", "browser"]
+        #expect(Planner.plan(board.snapshot, live: [], now: PlanBoard.now, limits: labelled).map(\.ticket) == ["MC-GPU", "MC-ANY"])
+        // A profile that runs only on other runners is passed over like one this host cannot run.
+        labelled.unrunnable = ["codex": "needs a runner labelled macos"]
+        #expect(Planner.plan(board.snapshot, live: [], now: PlanBoard.now, limits: labelled).first
+                == .dispatch(ticket: "MC-GPU", gate: "implement", role: "coder", profile: "claude", attempt: 1))
+    }
+
     @Test func aRateLimitedProfileIsPassedOverForEveryTicketUntilItResets() {
         var board = PlanBoard()
         board.add("MC-HIT", status: TicketStatus(status: .queued, gate: "implement",

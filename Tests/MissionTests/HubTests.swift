@@ -66,6 +66,7 @@ struct HubTests {
         let claims = try git(["log", "--format=%s", "--grep=: claim ", "main"]).split(separator: "\n").map { $0.prefix { $0 != ":" } }
         #expect(claims.count == ids.count && Set(claims).count == ids.count, "\(claims.count) claims of \(Set(claims).count) tickets")
         let transcriptRefs = try git(["for-each-ref", "--format=%(refname)", "refs/mission/runners/"]).split(separator: "\n")
+            .filter { $0.hasSuffix("/transcripts") }
         var transcripts: [Substring] = []
         for reference in transcriptRefs {
             transcripts += try git(["ls-tree", "-r", "--name-only", String(reference)]).split(separator: "\n")
@@ -214,6 +215,64 @@ extension HubTests {
         runner.waitUntilExit()
         #expect(done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(try git(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]) == "0001-run.yaml\n")
+    }
+}
+
+extension HubTests {
+    /// Runners announce themselves on the hub (`refs/mission/runners/<runner>/record`): `mission health` there lists
+    /// each with its host, labels, profiles and heartbeat, and says when one stopped. A ticket whose `runs_on` asks
+    /// for a label goes only to a runner that offers it; the others say what it waits for. The runner's commits
+    /// are the runner's, and the agent's work on the ticket branch is the agent's, not the person's.
+    @Test func runnersAnnounceThemselvesAndTakeOnlyTheTicketsTheirLabelsServe() throws {
+        let (sandbox, hub, ids) = try Self.hub(titles: ["plain job", "gpu job"])
+        let gpu = ids["gpu job"]!, plain = ids["plain job"]!
+        let spec = "board/tickets/\(gpu)/ticket.yaml"
+        try sandbox.write(spec, try sandbox.read(spec) + "runs_on: [gpu]\n")
+        try sandbox.git("commit", "-q", "-am", "the gpu job needs a gpu").expectSuccess()
+        try sandbox.git("push", "-q", hub, "main").expectSuccess()
+        let git = { (arguments: [String]) throws -> String in
+            try sandbox.run("/usr/bin/git", ["-C", hub] + arguments).expectSuccess().stdout
+        }
+        let health = { () throws -> [String: [String: Any]] in
+            let text = try sandbox.mission("health", "-C", hub, "--json").expectSuccess().stdout
+            let runners = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["runners"] as? [[String: Any]]
+            return Dictionary(uniqueKeysWithValues: (runners ?? []).map { ($0["name"] as? String ?? "?", $0) })
+        }
+
+        let (small, smallLog) = try Self.runner(sandbox, hub, "small")
+        defer { if small.isRunning { kill(small.processIdentifier, SIGKILL) } }
+        let waits = sandbox.eventually(60) {
+            (try? Self.statuses(sandbox, hub: hub)[plain]) == "done"
+                && ((try? git(["show", "main:board/tickets/\(gpu)/status.yaml"])) ?? "").contains("waits for a runner labelled gpu")
+        }
+        #expect(waits, "\((try? String(contentsOfFile: smallLog, encoding: .utf8)) ?? "")")
+        let announced = sandbox.eventually(30) { (try? health()["small"]?["state"] as? String) == "live" }
+        #expect(announced, "\((try? health()) ?? [:])")
+
+        let (big, bigLog) = try Self.runner(sandbox, hub, "big", ["--label", "gpu", "--label", "browser"])
+        defer { if big.isRunning { kill(big.processIdentifier, SIGKILL) } }
+        let done = sandbox.eventually(60) { (try? Self.statuses(sandbox, hub: hub)[gpu]) == "done" }
+        #expect(done, "\((try? String(contentsOfFile: bigLog, encoding: .utf8)) ?? "")")
+        #expect(try git(["show", "main:board/tickets/\(gpu)/evidence/0001-run.yaml"]).contains("runner: big"))
+        let both = sandbox.eventually(30) { (try? health()["big"]?["labels"] as? [String]) == ["browser", "gpu"] }
+        #expect(both, "\((try? health()) ?? [:])")
+        let seen = try health()
+        #expect(seen["small"]?["labels"] as? [String] == [] && seen["big"]?["profiles"] as? [String] == ["fake"], "\(seen)")
+        #expect(seen["big"]?["host"] as? String == ProcessInfo.processInfo.hostName, "\(seen)")
+
+        for runner in [small, big] { runner.terminate() }
+        for runner in [small, big] { runner.waitUntilExit() }
+        let stopped = try health()
+        #expect(stopped["small"]?["state"] as? String == "stopped" && stopped["big"]?["state"] as? String == "stopped",
+                "\(stopped)")
+        #expect(try sandbox.mission("health", "-C", hub).expectSuccess().stdout.contains("big     stopped"))
+
+        // Who did what: the runners' claims and outcomes are theirs; the agent's change is the agent's.
+        let committers = Set(try git(["log", "--format=%an <%ae>", "--grep=Mission-Session", "main"]).split(separator: "\n"))
+        #expect(committers == ["mission runner small <small@mission.invalid>", "mission runner big <big@mission.invalid>"],
+                "\(committers)")
+        let agentCommit = try git(["log", "-1", "--format=%an <%ae>", "mission/\(gpu)"])
+        #expect(agentCommit == "fake agent (via mission runner big) <big+fake@mission.invalid>\n", "\(agentCommit)")
     }
 }
 

@@ -6,7 +6,7 @@ import Git
 /// models must bump `version`: an old file is then ignored and rebuilt, never misread.
 enum RecordCodec {
     static let magic: [UInt8] = Array("MCTC".utf8)
-    static let version: UInt8 = 5
+    static let version: UInt8 = 6
 
     struct Damaged: Error {}
 
@@ -83,6 +83,7 @@ enum RecordCodec {
         for value in [t.workflow, t.owner, t.assignee, t.profile, t.parent] { w.optional(value) { $0.string($1) } }
         w.strings(t.blockedBy)
         w.strings(t.labels)
+        w.strings(t.runsOn)
         w.optional(t.checkIn) { $0.string($1.text) }
         w.optional(t.created) { $0.date($1) }
         w.strings(t.acceptance)
@@ -96,14 +97,14 @@ enum RecordCodec {
         let workflow = try r.optional { try $0.string() }, owner = try r.optional { try $0.string() }
         let assignee = try r.optional { try $0.string() }, profile = try r.optional { try $0.string() }
         let parent = try r.optional { try $0.string() }
-        let blockedBy = try r.strings(), labels = try r.strings()
+        let blockedBy = try r.strings(), labels = try r.strings(), runsOn = try r.strings()
         let checkIn = try r.optional { try Interval($0.string()) }
         let created = try r.optional { try $0.date() }
         let acceptance = try r.strings()
         let description = try r.optional { try $0.string() }
         return Ticket(id: id, title: title, kind: kind, priority: priority, state: state, workflow: workflow,
                       owner: owner, assignee: assignee, profile: profile, parent: parent, blockedBy: blockedBy,
-                      labels: labels, checkIn: checkIn, created: created, acceptance: acceptance, description: description)
+                      labels: labels, runsOn: runsOn, checkIn: checkIn, created: created, acceptance: acceptance, description: description)
     }
 
     // MARK: Status

@@ -156,10 +156,13 @@ public struct RuntimeProfile: Sendable, Hashable, Codable {
     public var output: OutputFormat?
     /// The host, for the `ssh` harness.
     public var host: String?
+    /// Host labels a runner must have to run this profile (`macos`, `gpu`): on any other, fallback passes over it.
+    public var runsOn: [String]
 
     /// The keys of a profile.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case harness, command, provider, model, capabilities, env, limits, output, host
+        case runsOn = "runs_on"
     }
 
     /// Decodes a profile; `harness` and `command` are required.
@@ -174,6 +177,7 @@ public struct RuntimeProfile: Sendable, Hashable, Codable {
         limits = try c.decodeIfPresent(SessionLimits.self, forKey: .limits)
         output = try c.decodeIfPresent(OutputFormat.self, forKey: .output)
         host = try c.decodeIfPresent(String.self, forKey: .host)
+        runsOn = try c.decodeIfPresent([String].self, forKey: .runsOn) ?? []
     }
 }
 
@@ -277,6 +281,12 @@ public struct Gate: Sendable, Hashable, Codable {
         case check(command: String)
         /// A person's sign-off.
         case human(group: String)
+
+        /// Whether a runner does the work (an agent or a check), so the ticket's `runs_on` labels apply.
+        public var runsOnRunner: Bool {
+            if case .human = self { return false }
+            return true
+        }
     }
 
     /// The gate's kind; nil when not exactly one of `role`, `check`, `human` is set.

@@ -54,6 +54,8 @@ public struct Ticket: Sendable, Hashable, Codable {
     public var blockedBy: [String]
     /// Free labels.
     public var labels: [String]
+    /// Host labels a runner must have to take this ticket (`gpu`, `macos`, `browser`): runners announce theirs.
+    public var runsOn: [String]
     /// Expected check-in interval; overdue tickets are flagged.
     public var checkIn: Interval?
     /// When the ticket was created.
@@ -67,6 +69,7 @@ public struct Ticket: Sendable, Hashable, Codable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, title, kind, priority, state, workflow, owner, assignee, profile, parent
         case blockedBy = "blocked_by", labels
+        case runsOn = "runs_on"
         case checkIn = "check_in"
         case created, acceptance, description
     }
@@ -76,7 +79,7 @@ public struct Ticket: Sendable, Hashable, Codable {
         id: String, title: String, kind: TicketKind = .feature, priority: Priority = .medium,
         state: DesiredState = .draft, workflow: String? = nil, owner: String? = nil, assignee: String? = nil,
         profile: String? = nil, parent: String? = nil, blockedBy: [String] = [], labels: [String] = [],
-        checkIn: Interval? = nil, created: Date? = nil, acceptance: [String] = [], description: String? = nil
+        runsOn: [String] = [], checkIn: Interval? = nil, created: Date? = nil, acceptance: [String] = [], description: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -90,6 +93,7 @@ public struct Ticket: Sendable, Hashable, Codable {
         self.parent = parent
         self.blockedBy = blockedBy
         self.labels = labels
+        self.runsOn = runsOn
         self.checkIn = checkIn
         self.created = created
         self.acceptance = acceptance
@@ -111,6 +115,7 @@ public struct Ticket: Sendable, Hashable, Codable {
         parent = try c.decodeIfPresent(String.self, forKey: .parent)
         blockedBy = try c.decodeIfPresent([String].self, forKey: .blockedBy) ?? []
         labels = try c.decodeIfPresent([String].self, forKey: .labels) ?? []
+        runsOn = try c.decodeIfPresent([String].self, forKey: .runsOn) ?? []
         checkIn = try c.decodeIfPresent(Interval.self, forKey: .checkIn)
         created = try c.decodeIfPresent(Date.self, forKey: .created)
         acceptance = try c.decodeIfPresent([String].self, forKey: .acceptance) ?? []

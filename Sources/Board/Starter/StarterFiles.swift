@@ -1388,6 +1388,20 @@ description: {{description}}
               "boolean",
               "null"
             ]
+          },
+          "runs_on": {
+            "description": "Host labels a runner must announce (mission watch --label) to run this profile, such as macos or gpu; on other runners fallback passes over it. Default: none.",
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ]
+            }
           }
         },
         "required": [
@@ -1890,6 +1904,20 @@ description: {{description}}
     },
     "labels": {
       "description": "Free labels. Default: none.",
+      "type": [
+        "array",
+        "null"
+      ],
+      "items": {
+        "type": [
+          "string",
+          "number",
+          "boolean"
+        ]
+      }
+    },
+    "runs_on": {
+      "description": "Host labels a runner must announce (mission watch --label) to take this ticket, such as gpu, macos or browser. Default: none; any runner may.",
       "type": [
         "array",
         "null"

@@ -39,7 +39,9 @@ struct Health: ParsableCommand {
                     packets += source.decodedEvidence(of: record).map(\.packet)
                 }
             }
-            let report = HealthReport.make(snapshot, packets: packets, since: start, now: now)
+            let runners = try RunnerRecords.read(in: context.repository)
+            for problem in runners.problems { Output.error("warning: \(Output.plain(problem))") }
+            let report = HealthReport.make(snapshot, packets: packets, since: start, now: now, runners: runners.records)
             if json { try Output.json(HealthView(report: report, window: window.text)) }
             else { print(Self.render(report, window: window.text, now: now)) }
         }
@@ -53,15 +55,26 @@ struct Health: ParsableCommand {
 
         out.append("")
         if report.runners.isEmpty {
-            out.append("Runners: none holds a session.")
+            out.append("Runners: none has announced itself or holds a session.")
         } else {
             out.append("Runners:")
+            var rows = [["RUNNER", "STATE", "HOST", "HEARTBEAT", "LOAD", "LABELS", "PROFILES", "LEASES"]]
             for runner in report.runners {
-                let leases = runner.expiredLeases == 0 ? "leases hold"
-                    : "\(runner.expiredLeases) lease(s) ran out: the next watcher to wake settles them"
-                out.append("  \(runner.name)  \(runner.sessions) session(s), \(leases)")
+                let leases = runner.sessions == 0 ? "-" : runner.expiredLeases == 0 ? "hold"
+                    : "\(runner.expiredLeases) ran out: the next watcher to wake settles them"
+                let record = runner.record
+                let labels = record.map { $0.labels.isEmpty ? "-" : $0.labels.joined(separator: ",") } ?? "?"
+                // A record is anyone's push away from holding escape codes: shown as plain text.
+                rows.append([runner.name, runner.state, record?.host ?? "?",
+                             record.map { "\(TicketPosition.compactAge(now.timeIntervalSince($0.heartbeat))) ago" } ?? "never",
+                             record.map { "\(runner.sessions)/\($0.maxWorkers)" } ?? "\(runner.sessions)", labels,
+                             record.map { $0.profiles.isEmpty ? "none" : $0.profiles.joined(separator: ",") } ?? "?", leases]
+                    .map(Output.plain))
             }
+            out += Output.table(rows).map { "  " + $0 }
             out.append("")
+        }
+        if !report.sessions.isEmpty {
             out.append("Sessions running:")
             var rows = [["TICKET", "GATE", "PROFILE", "RUNNER", "PID", "STARTED", "LEASE"]]
             for session in report.sessions {
@@ -100,7 +113,10 @@ struct HealthView: Encodable {
     let window: String
 
     enum Keys: String, CodingKey { case since, window, statuses, runners, sessions, profiles }
-    enum RunnerKeys: String, CodingKey { case name, sessions, expiredLeases = "expired_leases" }
+    enum RunnerKeys: String, CodingKey {
+        case name, state, sessions, expiredLeases = "expired_leases", host, pid, labels, profiles
+        case maxWorkers = "max_workers", following, hub, started, heartbeat, stopped
+    }
     enum SessionKeys: String, CodingKey {
         case ticket, session, gate, profile, runner, pid, started, leaseUntil = "lease_until", leaseExpired = "lease_expired"
     }
@@ -117,6 +133,19 @@ struct HealthView: Encodable {
             try r.encode(runner.name, forKey: .name)
             try r.encode(runner.sessions, forKey: .sessions)
             try r.encode(runner.expiredLeases, forKey: .expiredLeases)
+            try r.encode(runner.state, forKey: .state)
+            if let record = runner.record {
+                try r.encode(record.host, forKey: .host)
+                try r.encode(record.pid, forKey: .pid)
+                try r.encode(record.labels, forKey: .labels)
+                try r.encode(record.profiles, forKey: .profiles)
+                try r.encode(record.maxWorkers, forKey: .maxWorkers)
+                try r.encode(record.sessions, forKey: .following)
+                try r.encode(record.hub, forKey: .hub)
+                try r.encode(record.started, forKey: .started)
+                try r.encode(record.heartbeat, forKey: .heartbeat)
+                try r.encode(record.stopped, forKey: .stopped)
+            }
         }
         var sessions = c.nestedUnkeyedContainer(forKey: .sessions)
         for session in report.sessions {
