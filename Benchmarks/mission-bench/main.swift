@@ -11,6 +11,8 @@ struct Arguments {
     var keep = false
     var watcher = false
     var quick = false
+    var hub = false
+    var tickets = 100
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -20,12 +22,14 @@ struct Arguments {
             case "--keep": keep = true
             case "--watcher": watcher = true
             case "--quick": quick = true
+            case "--hub": hub = true
+            case "--tickets": tickets = Int(iterator.next() ?? "") ?? tickets
             case "--sizes":
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]]")
                 exit(2)
             }
         }
@@ -155,6 +159,10 @@ guard FileManager.default.isExecutableFile(atPath: missionBinary) else {
 }
 if arguments.watcher {
     try WatcherBench.run(runs: arguments.runs, quick: arguments.quick)
+    exit(0)
+}
+if arguments.hub {
+    try HubBench.run(tickets: arguments.tickets, latencyRuns: max(arguments.runs, 5))
     exit(0)
 }
 print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")

@@ -132,7 +132,9 @@ private final class RemoteSession {
         }
         guard allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else { return GIT_PASSTHROUGH.rawValue }
         let environment = ProcessInfo.processInfo.environment
-        var offers: [String?] = environment["SSH_AUTH_SOCK"] == nil ? [] : [nil]  // nil: the agent
+        // nil: the agent, when one listens (libgit2 gives up at once on an agent it cannot reach).
+        let agent = environment["SSH_AUTH_SOCK"].map { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) } ?? false
+        var offers: [String?] = agent ? [nil] : []
         let home = environment["HOME"] ?? NSHomeDirectory()
         let files = [environment["MISSION_SSH_KEY"]].compactMap { $0 }
             + ["id_ed25519", "id_ecdsa", "id_rsa"].map { "\(home)/.ssh/\($0)" }
@@ -154,6 +156,11 @@ private final class RemoteSession {
         guard result < 0 else { return }
         let error = LibGit2.error(result, operation) { code in
             code == GIT_ENONFASTFORWARD.rawValue ? .referenceMoved : LibGit2.code(for: code)
+        }
+        if error.message.contains("hostkey") {
+            throw GitError(code: error.code, operation: error.operation, message: error.message
+                           + "\n  the server's host key must be in ~/.ssh/known_hosts: check its fingerprint, then add it with "
+                           + "'ssh-keyscan [-p PORT] HOST >> ~/.ssh/known_hosts'")
         }
         let said = remoteOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !said.isEmpty else { throw error }

@@ -34,13 +34,15 @@ public final class Daemon {
 
     /// Runs until `stop` says so, logging what happens to `logger` (metadata: ticket, session).
     public func run(stop: () -> Bool, logger: Logger) throws {
-        try FileManager.default.createDirectory(atPath: (wakePath as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        var info = stat()
-        if stat(wakePath, &info) != 0 { mkfifo(wakePath, 0o600) }
-        // Read-write, so the FIFO always has a writer and reads never see end-of-file; non-blocking to poll.
-        let fifo = open(wakePath, O_RDWR | O_NONBLOCK)
+        let fifo = try Self.openFIFO(wakePath)
         defer { if fifo >= 0 { close(fifo) } }
+        // A runner of a hub in a folder here is poked by the hub's hook too, through a FIFO of its own there.
+        let hubWake = reconciler.hub?.wakePath()
+        let hubFifo = hubWake.map { (try? Self.openFIFO($0)) ?? -1 } ?? -1
+        defer {
+            if hubFifo >= 0 { close(hubFifo) }
+            if let hubWake { unlink(hubWake) }
+        }
         let refs: RefWatcher?
         do {
             refs = try RefWatcher(gitDirectory: store.repository.gitDirectory)
@@ -50,7 +52,7 @@ public final class Daemon {
         }
         // Without inotify the tip is read every tick; with it, polling is only the last resort.
         let tipPoll: TimeInterval = refs == nil ? 0 : 1
-        var waits = [fifo, refs?.fileDescriptor ?? -1].filter { $0 >= 0 }
+        var waits = [fifo, hubFifo, refs?.fileDescriptor ?? -1].filter { $0 >= 0 }
             .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         let hub = reconciler.hub.map { " of the hub \($0.url)" } ?? ""
         logger.notice("watching \(store.location.branchName):\(store.location.directory)/\(hub) as runner \(reconciler.runner)",
@@ -66,7 +68,9 @@ public final class Daemon {
         var buffer = [UInt8](repeating: 0, count: 512)
         while !stop() {
             var poked = false
-            while fifo >= 0, read(fifo, &buffer, buffer.count) > 0 { poked = true }
+            for wake in [fifo, hubFifo] where wake >= 0 {
+                while read(wake, &buffer, buffer.count) > 0 { poked = true }
+            }
             // A ref event is a hint to re-read the tip, not a poke: our own commits move the branch too.
             let refMoved = refs?.drain().mayHaveMoved(store.location.branch) ?? false
             let now = Date()
@@ -134,6 +138,16 @@ public final class Daemon {
         reconciler.announce(now: Date(), stopping: true)
         for news in reconciler.news { logger.warning("\(news)") }
         logger.notice("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
+    }
+
+    /// Opens the FIFO at `path`, making it (and its folder) when missing: read-write, so that it always has a
+    /// writer and reads never see end-of-file, and non-blocking, to poll.
+    static func openFIFO(_ path: String) throws -> Int32 {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var info = stat()
+        if stat(path, &info) != 0 { mkfifo(path, 0o600) }
+        return open(path, O_RDWR | O_NONBLOCK)
     }
 
     private static func log(_ ended: (ticket: String, session: String, terminal: TerminalState), to logger: Logger) {

@@ -174,6 +174,14 @@ public final class Hub: BoardUpstream {
     /// among the runners of a hub.
     public var tag = "\(ProcessInfo.processInfo.hostName.split(separator: ".").first ?? "host")-\(getpid())"
 
+    /// The FIFO the hub's `post-receive` hook pokes for this runner, when the hub is a folder on this machine:
+    /// `<hub's git folder>/mission/wake.d/<runner>`. A person's push then wakes the runner at once; runners of a hub
+    /// elsewhere notice it at their next fetch.
+    public func wakePath() -> String? {
+        guard let hub = try? localHub() else { return nil }
+        return "\(hub.gitDirectory)/mission/wake.d/\(tag)"
+    }
+
     /// Whether `url` names a repository on this machine's file system: a path or `file://`.
     static func isLocal(_ url: String) -> Bool {
         if url.hasPrefix("file://") { return true }

@@ -17,11 +17,12 @@ struct HubTests {
     }
 
     /// Starts a runner of `url` with a clone of its own, named `name`.
-    static func runner(_ sandbox: Sandbox, _ url: String, _ name: String, _ extra: [String] = []) throws -> (Process, String) {
+    static func runner(_ sandbox: Sandbox, _ url: String, _ name: String, _ extra: [String] = [],
+                       environment: [String: String] = [:]) throws -> (Process, String) {
         let log = try sandbox.scratch("runner-\(name).log")
         let process = try sandbox.spawnMission(["watch", "--hub", url, "--clone", try sandbox.scratch("clone-\(name)"),
                                                 "--runner", name, "--allow", AgentBoard.agentPath, "--rescan", "2"] + extra,
-                                               log: log)
+                                               log: log, environment: environment)
         return (process, log)
     }
 

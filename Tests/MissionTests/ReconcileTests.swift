@@ -157,7 +157,7 @@ struct ReconcileTests {
         try sandbox.mission("reconcile", "--once", "--allow", agent).expectSuccess()
         let text = try sandbox.mission("health").expectSuccess().stdout
         #expect(text.contains("Tickets: 1 blocked, 1 done"), "\(text)")
-        #expect(text.contains("Runners: none holds a session."), "\(text)")
+        #expect(text.contains("Runners: none has announced itself or holds a session."), "\(text)")
         let row = try #require(text.split(separator: "\n").first { $0.hasPrefix("  fake ") }, "\(text)")
         let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(cells == ["fake", "2", "1", "0", "1", "-", "no_signal", "1"], "\(row)")

@@ -2175,8 +2175,11 @@ exit 0
 #!/bin/sh
 # Mission Control: wake the watcher, if one runs. Installed by `mission init`.
 # Never blocks and never fails the git command: with no watcher the poke is simply dropped.
-fifo="$(git rev-parse --git-dir 2>/dev/null)/mission/wake"
-[ -p "$fifo" ] && printf x | dd of="$fifo" oflag=nonblock status=none 2>/dev/null
+# On a hub, runners on this machine working from clones of their own wait on mission/wake.d/<runner>.
+dir="$(git rev-parse --git-dir 2>/dev/null)/mission"
+for fifo in "$dir/wake" "$dir"/wake.d/*; do
+    [ -p "$fifo" ] && printf x | dd of="$fifo" oflag=nonblock status=none 2>/dev/null
+done
 exit 0
 
 """####),
