@@ -107,7 +107,7 @@ enum HubBench {
     /// How many of `ids` are done on the hub.
     static func done(_ ids: [String], hub: String) throws -> Int {
         let repository = try Repository.open(at: hub)
-        let snapshot = try BoardStore(repository: repository, location: BoardLocation(branch: "main")).snapshot(.listing)
+        let snapshot = try BoardStore(repository: repository, location: BoardLocation(branch: "main")).snapshot()
         return ids.filter { snapshot.ticket($0)?.status?.status == .done }.count
     }
 
@@ -120,7 +120,7 @@ enum HubBench {
     static func now() -> Double { Date().timeIntervalSince1970 }
 
     static func run(tickets: Int, latencyRuns: Int) throws {
-        print("hub (release build; \(ProcessInfo.processInfo.activeProcessorCount) cores; a hub over git daemon on 127.0.0.1):")
+        say("hub (release build; \(ProcessInfo.processInfo.activeProcessorCount) cores; a hub over git daemon on 127.0.0.1):")
         for count in [1, 2, 4, 8] {
             let board = try board(tickets: tickets)
             defer { try? FileManager.default.removeItem(atPath: board.root) }
@@ -135,7 +135,7 @@ enum HubBench {
             let end = now()
             stop(pids + [daemon])
             let first = board.ids.compactMap { started($0, board: board) }.min() ?? start
-            print(String(format: "  %d runner(s), %d tickets: %d done in %.1f s from the start (%.1f s from the first agent): %.2f claims/s",
+            say(String(format: "  %d runner(s), %d tickets: %d done in %.1f s from the start (%.1f s from the first agent): %.2f claims/s",
                          count, tickets, finished, end - start, end - first, Double(finished) / (end - first)))
         }
         for poked in [false, true] {
@@ -159,13 +159,21 @@ enum HubBench {
                 let store = BoardStore(repository: repository, location: BoardLocation(branch: "main"), cache: TicketCache())
                 let id = try WatcherBench.newTicket(store, title: "latency \(index)")
                 try repository.resetHard(to: try repository.resolve("refs/heads/main"))
-                git(["-C", person, "push", "-q", "origin", "main"])
+                // A runner's push may land between the pull and this push; then pull again and push again.
+                var attempts = 0
+                while git(["-C", person, "push", "-q", "origin", "main"]) != 0, attempts < 5 {
+                    git(["-C", person, "pull", "-q", "--rebase"])
+                    attempts += 1
+                }
                 let pushed = now()
                 while started(id, board: board) == nil, now() - pushed < 30 { usleep(5_000) }
                 if let at = started(id, board: board) { latencies.append((at - pushed) * 1_000) }
+                else { say("  (\(id) was not started within 30 s of its push)") }
+                // The next push waits for this ticket's outcome, so it measures an idle hub.
+                while try done([id], hub: board.hub) == 0, now() - pushed < 30 { usleep(20_000) }
             }
             stop(pids + (daemon.map { [$0] } ?? []))
-            print(String(format: "  push of a ready ticket -> agent started, 4 runners, %@: median %.0f ms (min %.0f, max %.0f, %d runs)",
+            say(String(format: "  push of a ready ticket -> agent started, 4 runners, %@: median %.0f ms (min %.0f, max %.0f, %d runs)",
                          poked ? "a folder hub whose hook pokes them" : "git daemon, fetching every 1 s",
                          median(latencies), latencies.min() ?? 0, latencies.max() ?? 0, latencies.count))
         }
@@ -185,6 +193,6 @@ enum HubBench {
         }
         let elapsed = now() - start
         stop(watchers)
-        print(String(format: "  3 watchers on one bare repository, 60 tickets: %d done in %.1f s", finished, elapsed))
+        say(String(format: "  3 watchers on one bare repository, 60 tickets: %d done in %.1f s", finished, elapsed))
     }
 }

@@ -65,7 +65,7 @@ enum WatcherBench {
 
     static func newTicket(_ store: BoardStore, title: String) throws -> String {
         let id = TicketID.mint(prefix: "MC", existing: try store.snapshot(.listing).allIDs, minimumLength: 4)
-        let ticket = Ticket(id: id, title: title, state: .ready, created: Date())
+        let ticket = Ticket(id: id, title: title, state: .ready, workflow: "code", created: Date(), acceptance: ["It is finished."])
         try store.commit(message: "\(id): new") { _ in
             [.write(path: "\(store.location.ticketFolder(id))/ticket.yaml",
                     bytes: Array(TicketTemplate.render(StarterBoard.file("templates/ticket.yaml")!, ticket: ticket).utf8))]
@@ -105,7 +105,7 @@ enum WatcherBench {
                 }
                 if started == nil { usleep(1_000) }
             }
-            if let started { latencies.append((started - start) * 1_000) } else { print("no start seen for \(id)") }
+            if let started { latencies.append((started - start) * 1_000) } else { say("no start seen for \(id)") }
             Thread.sleep(forTimeInterval: 0.5)  // let its outcome land
         }
         kill(watcher, SIGTERM)
@@ -184,14 +184,14 @@ enum WatcherBench {
 
     static func report(latencies: [Double], evidence: [Double], wakes: [Double],
                        flow: (done: Int, elapsed: Double, once: Int, claims: Int)?) {
-        print("")
-        print("watcher (release build, median of \(latencies.count)):")
-        print(String(format: "  commit -> agent started, hook poke, 10,000-ticket board: %.1f ms (min %.1f, max %.1f)",
+        say("")
+        say("watcher (release build, median of \(latencies.count)):")
+        say(String(format: "  commit -> agent started, hook poke, 10,000-ticket board: %.1f ms (min %.1f, max %.1f)",
                      median(latencies), latencies.min() ?? 0, latencies.max() ?? 0))
-        print(String(format: "  evidence commit (status + packet + transcript blob on its ref), 10,000 tickets: %.1f ms", median(evidence)))
-        print(String(format: "  wake after a commit touching one ticket, 100,000 tickets (10,000 active): %.1f ms", median(wakes)))
+        say(String(format: "  evidence commit (status + packet + transcript blob on its ref), 10,000 tickets: %.1f ms", median(evidence)))
+        say(String(format: "  wake after a commit touching one ticket, 100,000 tickets (10,000 active): %.1f ms", median(wakes)))
         if let flow {
-            print(String(format: "  1,000 tickets, 4 workers: %d done in %.1f s (%.1f tickets/s); exactly one packet: %d; claims: %d",
+            say(String(format: "  1,000 tickets, 4 workers: %d done in %.1f s (%.1f tickets/s); exactly one packet: %d; claims: %d",
                          flow.done, flow.elapsed, Double(flow.done) / flow.elapsed, flow.once, flow.claims))
         }
     }

@@ -5,6 +5,12 @@ import Control
 import Foundation
 import Git
 
+/// Prints `line` and flushes it, so a long run's lines reach a log or a pipe as they come.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 struct Arguments {
     var sizes: [(active: Int, archived: Int)] = [(1_000, 0), (10_000, 0), (10_000, 90_000)]
     var runs = 5

@@ -4,8 +4,9 @@ internal import Foundation
 extension Repository {
     /// Moves `branch` from `expected` to `new` like `updateReference`, keeping a checkout of it in step.
     ///
-    /// When the repository has a working tree and HEAD names `branch`, the files and index entries of the
-    /// paths that differ between the two commits are updated too, under git's own `index.lock`, so a person's
+    /// When a checkout holds `branch` — this repository's, the main checkout of the worktree this is, or a linked
+    /// worktree (a board on its own branch, checked out beside the code) — the files and index entries of the
+    /// paths that differ between the two commits are updated there too, under git's own `index.lock`, so a person's
     /// next `git commit` does not record our commit as reverted. It refuses (`.uncommittedChange`) rather than
     /// overwrite a person's edit, and leaves every other index entry (their staged work) alone.
     /// Submodule entries get their index entry only. If writing files fails after the reference moved,
@@ -13,7 +14,29 @@ extension Repository {
     public func advanceBranch(
         _ branch: String, from expected: ObjectID?, to new: ObjectID, logMessage: String
     ) throws(GitError) {
-        guard !isBare, let workingDirectory, try headBranch() == branch else {
+        guard let holder = try checkout(holding: branch) else {
+            try updateReference(branch, to: new, expecting: expected, logMessage: logMessage)
+            return
+        }
+        try holder.advanceCheckedOutBranch(branch, from: expected, to: new, logMessage: logMessage)
+    }
+
+    /// The repository whose checkout holds `branch`: this one when its HEAD names it, else the main checkout
+    /// (from inside a linked worktree), else a linked worktree that has it checked out; nil when none does.
+    private func checkout(holding branch: String) throws(GitError) -> Repository? {
+        if !isBare, try headBranch() == branch { return self }
+        if git_repository_is_worktree(handle) == 1 {
+            let main = try Repository.open(at: commonDirectory)
+            if !main.isBare, try main.headBranch() == branch { return main }
+        }
+        return try worktree(holding: branch).map { (worktree) throws(GitError) in try Repository.open(at: worktree.path) }
+    }
+
+    /// `advanceBranch` in the checkout that holds `branch`: HEAD names it and there is a working tree.
+    private func advanceCheckedOutBranch(
+        _ branch: String, from expected: ObjectID?, to new: ObjectID, logMessage: String
+    ) throws(GitError) {
+        guard let workingDirectory else {
             try updateReference(branch, to: new, expecting: expected, logMessage: logMessage)
             return
         }

@@ -110,22 +110,8 @@ extension Repository {
                 tree: tree, parents: [ours, theirs], author: signature, committer: signature, message: message)
         }
         let log = logMessage ?? (kind == .fastForward ? "merge \(source): Fast-forward" : "merge \(source)")
-        try checkout(holding: target).advanceBranch(target, from: ours, to: new, logMessage: log)
+        try advanceBranch(target, from: ours, to: new, logMessage: log)
         return MergeOutcome(kind: kind, base: ours, head: new, source: theirs)
-    }
-
-    /// The repository through which moving `branch` keeps a checkout in step: the main checkout when its HEAD
-    /// names the branch, else a linked worktree that has it checked out, else this repository (no checkout holds
-    /// it, so only the reference moves). Works from the main checkout or from inside a linked worktree.
-    private func checkout(holding branch: String) throws(GitError) -> Repository {
-        let main = git_repository_is_worktree(handle) == 1 ? try Repository.open(at: commonDirectory) : self
-        if !main.isBare, try main.headBranch() == branch {
-            return main
-        }
-        for worktree in try worktrees() where worktree.isValid && worktree.branch == branch {
-            return try Repository.open(at: worktree.path)
-        }
-        return self
     }
 
     /// The paths with conflict entries in a merge index, each once, sorted bytewise.

@@ -61,6 +61,36 @@ extension Repository {
         }
     }
 
+    /// Clones `url` into `path` (a new folder) with a checkout of `branch`, else of the remote's default branch,
+    /// and a remote named `origin` that also fetches `extraRefspecs` (e.g. `+refs/mission/*:refs/mission/*`),
+    /// which this first fetch brings too. Credentials are found as for `fetch`.
+    public static func clone(from url: String, to path: String, branch: String?,
+                             extraRefspecs: [String] = []) throws(GitError) -> Repository {
+        LibGit2.ensureInitialized()
+        let operation = "clone \(url) into \(path)"
+        var options = git_clone_options()
+        try LibGit2.check(git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION)), operation)
+        options.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+        options.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_AUTO
+        let session = RemoteSession()
+        session.install(on: &options.fetch_opts.callbacks)
+        var handle: OpaquePointer?
+        let result = withExtendedLifetime(session) {
+            withOptionalCString(branch) { name in
+                options.checkout_branch = name
+                return git_clone(&handle, url, path, &options)
+            }
+        }
+        try session.check(result, operation)
+        let repository = Repository(handle: handle!)
+        guard !extraRefspecs.isEmpty else { return repository }
+        for refspec in extraRefspecs {
+            try LibGit2.check(git_remote_add_fetch(repository.handle, "origin", refspec), "add \(refspec) to origin")
+        }
+        try repository.fetch(from: url, refspecs: extraRefspecs)
+        return repository
+    }
+
     /// Runs `body` with an anonymous remote for `url` and the session its callbacks report to; frees the remote.
     private func withRemote<T>(_ url: String, _ operation: String,
                                _ body: (OpaquePointer, RemoteSession, String) throws(GitError) -> T) throws(GitError) -> T {
@@ -169,6 +199,12 @@ private final class RemoteSession {
 }
 
 /// Calls `body` with `strings` as a `git_strarray` valid for the call.
+/// Runs `body` with `string` as a C string, or with nil.
+private func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let string else { return body(nil) }
+    return string.withCString(body)
+}
+
 private func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) -> T) -> T {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     defer { pointers.forEach { free($0) } }

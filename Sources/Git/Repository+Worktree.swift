@@ -101,6 +101,20 @@ extension Repository {
         return worktrees
     }
 
+    /// The valid linked worktree whose HEAD names `branch`, if any. Reads each admin folder's HEAD file alone,
+    /// so it stays cheap with many ticket worktrees.
+    public func worktree(holding branch: String) throws(GitError) -> Worktree? {
+        var names = git_strarray()
+        try LibGit2.check(git_worktree_list(&names, handle), "list worktrees")
+        defer { git_strarray_dispose(&names) }
+        for index in 0..<names.count {
+            guard let name = String(optionalCString: names.strings[index]),
+                  try adminHead(name, "read worktree \(name)").0 == branch else { continue }
+            if let worktree = try worktree(named: name), worktree.isValid { return worktree }
+        }
+        return nil
+    }
+
     /// The linked worktree `name`; nil when it has no admin folder.
     public func worktree(named name: String) throws(GitError) -> Worktree? {
         let operation = "read worktree \(name)"

@@ -14,7 +14,7 @@ public final class Repository {
     var rawTreeBytes = 0
     let rawTreeBudget = 32 << 20
 
-    private init(handle: OpaquePointer) {
+    init(handle: OpaquePointer) {
         self.handle = handle
         useFastLooseObjects()
     }

@@ -9,7 +9,7 @@ struct Mission: ParsableCommand {
         discussion: "Tickets, gates and evidence are YAML files in a git repository. See docs/ for the formats.",
         version: "0.1.0",
         subcommands: [
-            Init.self, New.self, List.self, BoardView.self, Show.self, Check.self, Log.self, Edit.self,
+            Init.self, Clone.self, New.self, List.self, BoardView.self, Show.self, Check.self, Log.self, Edit.self,
             Ready.self, Hold.self, Cancel.self, Switch.self, Note.self, Answer.self, Approve.self, Reject.self, Merge.self,
             Archive.self, Reconcile.self, Watch.self, Health.self,
             Runtimes.self, Demo.self,

@@ -59,7 +59,7 @@ struct Init: ParsableCommand {
             }
             try repo.setConfigString("mission.branch", location.branchName)
             try repo.setConfigString("mission.dir", location.directory)
-            let hooks = try installHooks(repo, location: location)
+            let hooks = try Self.installHooks(repo, location: location)
 
             if json {
                 try Output.json(InitReport(repository: repo.workingDirectory ?? repo.gitDirectory, created: created,
@@ -86,7 +86,7 @@ struct Init: ParsableCommand {
     }
 
     /// Writes our hooks into the repository's hooks folder; never replaces a hook that is not ours.
-    private func installHooks(_ repo: Repository, location: BoardLocation) throws -> (installed: [String], skipped: [String]) {
+    static func installHooks(_ repo: Repository, location: BoardLocation) throws -> (installed: [String], skipped: [String]) {
         let folder: String
         if let configured = try repo.configString("core.hooksPath") {
             folder = configured.hasPrefix("/") ? configured : "\(repo.workingDirectory ?? repo.gitDirectory)/\(configured)"

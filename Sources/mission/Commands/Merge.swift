@@ -39,8 +39,12 @@ struct Merge: ParsableCommand {
             let record = try context.activeRecord(id, in: snapshot)
             let (workflowName, workflow) = try HumanGates.workflow(of: record, in: snapshot, context: context)
             let packets = try HumanGates.packets(of: record, in: snapshot, repository: repository)
-            let source = "refs/heads/mission/\(id)"
+            // In a person's clone of a hub the ticket branch is the hub's, fetched as origin/mission/ID.
             let sourceName = "mission/\(id)"
+            let local = "refs/heads/\(sourceName)"
+            let fromHub = try repository.referenceTarget(local) == nil
+                && repository.referenceTarget("refs/remotes/origin/\(sourceName)") != nil
+            let source = fromHub ? "refs/remotes/origin/\(sourceName)" : local
 
             guard let status = record.status, status.status == .done else {
                 let doing = record.status.map(HumanGates.doing) ?? "the watcher has not started it"
@@ -102,29 +106,19 @@ struct Merge: ParsableCommand {
                     """)
             }
 
-            var warnings: [String] = []
-            var removedWorktree = false
-            var deletedBranch = false
-            do {
-                let removal = try repository.removeWorktree(name: "mission-\(id)", branch: source, mergedInto: target)
-                removedWorktree = removal.removedWorktree
-                switch removal.branch {
-                case .deletedMerged, .absent: deletedBranch = true
-                case .keptCheckedOut:
-                    let holder = try? repository.worktrees().first { $0.branch == source }?.path
-                    warnings.append("\(sourceName) stays: it is checked out" + (holder.map { " in \($0)" } ?? ""))
-                case .keptUnmerged, .movedToKeepReference: warnings.append("\(sourceName) stays: it is not merged")
-                }
-            } catch {
-                warnings.append("the worktree of \(id) and \(sourceName) stay: \((error as? GitError)?.message ?? "\(error)")")
-            }
+            let boardBranch = context.location.branchName
+            let push = fromHub
+                ? "git push origin \(Set([targetName, boardBranch]).sorted().joined(separator: " ")) :\(sourceName)" : nil
+            // A clone of a hub has no worktree of the ticket, and the branch to delete is the hub's.
+            let cleanup = fromHub ? Cleanup() : Self.removeWorktree(of: id, branch: source, mergedInto: target, repository)
+            let (removedWorktree, deletedBranch, warnings) = (cleanup.removedWorktree, cleanup.deletedBranch, cleanup.warnings)
 
             if json {
                 try Output.json(MergeResult(
                     id: id, branch: sourceName, into: targetName, kind: outcome.kind, base: outcome.base.hex,
                     head: outcome.head.hex, files: change.files.map(\.path), insertions: change.insertions,
                     deletions: change.deletions, packet: written, commit: recorded.id.hex,
-                    removedWorktree: removedWorktree, deletedBranch: deletedBranch, warnings: warnings))
+                    removedWorktree: removedWorktree, deletedBranch: deletedBranch, push: push, warnings: warnings))
                 return
             }
             for warning in warnings { Output.error("warning: \(warning)") }
@@ -137,7 +131,38 @@ struct Merge: ParsableCommand {
             case (true, false): print("Removed the worktree of \(id).")
             case (false, false): break
             }
+            if let push {
+                print("This is a clone of the hub: push the merge and the packet, and delete the ticket branch there:\n  \(push)")
+            }
         }
+    }
+
+    /// What removing a merged ticket's worktree and branch did.
+    struct Cleanup {
+        var removedWorktree = false
+        var deletedBranch = false
+        var warnings: [String] = []
+    }
+
+    /// Removes the ticket's worktree and its branch `branch` once merged into `target`; says what stays and why.
+    static func removeWorktree(of id: String, branch: String, mergedInto target: String,
+                               _ repository: Repository) -> Cleanup {
+        var cleanup = Cleanup()
+        let name = shortName(branch)
+        do {
+            let removal = try repository.removeWorktree(name: "mission-\(id)", branch: branch, mergedInto: target)
+            cleanup.removedWorktree = removal.removedWorktree
+            switch removal.branch {
+            case .deletedMerged, .absent: cleanup.deletedBranch = true
+            case .keptCheckedOut:
+                let holder = try? repository.worktrees().first { $0.branch == branch }?.path
+                cleanup.warnings.append("\(name) stays: it is checked out" + (holder.map { " in \($0)" } ?? ""))
+            case .keptUnmerged, .movedToKeepReference: cleanup.warnings.append("\(name) stays: it is not merged")
+            }
+        } catch {
+            cleanup.warnings.append("the worktree of \(id) and \(name) stay: \((error as? GitError)?.message ?? "\(error)")")
+        }
+        return cleanup
     }
 
     /// Fails unless every human gate of the workflow holds, as its latest sign-off, an approval by a member of its
@@ -236,6 +261,8 @@ struct MergeResult: Encodable {
     let commit: String
     let removedWorktree: Bool
     let deletedBranch: Bool
+    /// In a clone of a hub, the push that publishes the merge and deletes the hub's ticket branch.
+    let push: String?
     let warnings: [String]
 
     func encode(to encoder: any Encoder) throws {
@@ -258,6 +285,7 @@ struct MergeResult: Encodable {
         try c.encode(commit, forKey: "commit")
         try c.encode(removedWorktree, forKey: "removed_worktree")
         try c.encode(deletedBranch, forKey: "deleted_branch")
+        try c.encode(push, forKey: "push")
         try c.encode(warnings, forKey: "warnings")
     }
 }
