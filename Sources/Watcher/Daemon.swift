@@ -140,6 +140,26 @@ public final class Daemon {
         logger.notice("stopping: \(reconciler.runningSessions) session(s) left running; the next watcher re-attaches to them")
     }
 
+    /// Wakes every watcher that waits on the repository at `gitDirectory` — its own watchers on `mission/wake`, and
+    /// on a hub in a folder the runners on `mission/wake.d/<runner>` — the way the hooks do, never blocking.
+    /// Returns how many FIFOs had a watcher reading them.
+    public static func poke(gitDirectory: String) -> Int {
+        let folder = "\(gitDirectory)/mission"
+        let runners = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/wake.d")) ?? []
+        var poked = 0
+        for path in ["\(folder)/wake"] + runners.sorted().map({ "\(folder)/wake.d/\($0)" }) {
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFIFO else { continue }
+            // A FIFO nobody reads any more (its watcher stopped) refuses a non-blocking writer: ENXIO.
+            let fifo = open(path, O_WRONLY | O_NONBLOCK)
+            guard fifo >= 0 else { continue }
+            defer { close(fifo) }
+            var byte: UInt8 = 0x78
+            if write(fifo, &byte, 1) == 1 { poked += 1 }
+        }
+        return poked
+    }
+
     /// Opens the FIFO at `path`, making it (and its folder) when missing: read-write, so that it always has a
     /// writer and reads never see end-of-file, and non-blocking, to poll.
     static func openFIFO(_ path: String) throws -> Int32 {

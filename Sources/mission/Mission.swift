@@ -11,7 +11,7 @@ struct Mission: ParsableCommand {
         subcommands: [
             Init.self, Clone.self, New.self, List.self, BoardView.self, Show.self, Check.self, Log.self, Edit.self,
             Ready.self, Hold.self, Cancel.self, Switch.self, Note.self, Answer.self, Approve.self, Reject.self, Merge.self,
-            Archive.self, Reconcile.self, Watch.self, Health.self,
+            Archive.self, Reconcile.self, Watch.self, Poke.self, Health.self,
             Runtimes.self, Demo.self,
         ]
     )

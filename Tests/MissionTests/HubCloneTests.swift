@@ -72,4 +72,31 @@ struct HubCloneTests {
         #expect(try onHub(["ls-tree", "--name-only", "main:board/tickets/\(id)/evidence"]).expectSuccess().stdout
                     .contains("merge.yaml"))
     }
+
+    /// A runner that fetches only every ten minutes starts a pushed ticket at once when `mission poke` wakes it:
+    /// what a git server's push webhook runs on the runner's host.
+    @Test func aPokeWakesARunnerThatWouldFetchOnlyEveryTenMinutes() throws {
+        let (sandbox, hub, _) = try HubTests.hub(titles: [])
+        let (runner, log) = try HubTests.runner(sandbox, hub, "r1", ["--fetch-interval", "600"])
+        defer { if runner.isRunning { kill(runner.processIdentifier, SIGKILL) } }
+        let tail = { String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(3000) ?? "no log") }
+        let clone = try sandbox.scratch("clone-r1")
+        let waiting = sandbox.eventually(30) { FileManager.default.fileExists(atPath: "\(clone)/mission/wake") }
+        #expect(waiting, "\(tail())")
+        // With no watcher on it (the person's checkout), a poke says so and succeeds.
+        let nobody = try sandbox.mission("poke").expectSuccess()
+        #expect(nobody.stdout.contains("No watcher is waiting"), "\(nobody.stdout)")
+
+        let id = try sandbox.newTicket("Write the result")
+        try sandbox.git("push", "-q", hub, "main").expectSuccess()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try HubTests.statuses(sandbox, hub: hub)[id] == "none", "the runner has not fetched yet")
+        let poked = try sandbox.mission("poke", "-C", clone, "--json").expectSuccess()
+        let report = try JSONSerialization.jsonObject(with: Data(poked.stdout.utf8)) as? [String: Any]
+        #expect(report?["poked"] as? Int == 1, "\(poked.stdout)")
+        let done = try sandbox.eventually(30) { try HubTests.statuses(sandbox, hub: hub)[id] == "done" }
+        #expect(done, "\(tail())")
+        runner.terminate()
+        runner.waitUntilExit()
+    }
 }

@@ -160,7 +160,7 @@ struct Merge: ParsableCommand {
             case .keptUnmerged, .movedToKeepReference: cleanup.warnings.append("\(name) stays: it is not merged")
             }
         } catch {
-            cleanup.warnings.append("the worktree of \(id) and \(name) stay: \((error as? GitError)?.message ?? "\(error)")")
+            cleanup.warnings.append("the worktree of \(id) and \(name) stay: \(error.message)")
         }
         return cleanup
     }
