@@ -346,6 +346,19 @@ struct RuntimesCommandTests {
         #expect(ok.stdout.contains("set here: ANTHROPIC_API_KEY"))
         #expect(ok.stdout.contains("Every role has a profile that can run here."))
 
+        // A profile that asks for a label this host does not offer cannot serve here, and the check says which.
+        let runtimes = try sandbox.read("board/runtimes.yaml").split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { $0 == "  claude:" ? [String($0), "    runs_on: [gpu]"] : [String($0)] }
+        try sandbox.write("board/runtimes.yaml", runtimes.joined(separator: "\n"))
+        try sandbox.git("commit", "-q", "-am", "claude on a gpu host").expectSuccess()
+        let environment = ["PATH": "\(bin):/usr/bin:/bin", "ANTHROPIC_API_KEY": "k"]
+        let unlabelled = try sandbox.mission("runtimes", "--check", "--allow", "claude", environment: environment)
+        #expect(unlabelled.status == 1)
+        #expect(unlabelled.stdout.contains("it runs on a runner labelled gpu; this host offers none"), "\(unlabelled.stdout)")
+        let labelled = try sandbox.mission("runtimes", "--check", "--allow", "claude", "--label", "gpu",
+                                           environment: environment)
+        #expect(labelled.status == 0, "\(labelled.all)")
+
         // A worktree root inside .git fails the check, with what to set.
         let inside = try sandbox.mission("runtimes", "--check", "--allow", "claude",
                                          environment: ["PATH": "\(bin):/usr/bin:/bin",

@@ -50,6 +50,12 @@ struct RuntimesCheck: Encodable {
             var problems: [String] = []
             var warnings: [String] = []
             if !entry.harnessKnown { problems.append("unknown harness '\(entry.harness)'") }
+            let missingLabels = policy.missingLabels(snapshot.config.runtimes.profiles[entry.name]?.runsOn ?? [])
+            if !missingLabels.isEmpty {
+                problems.append("it runs on a runner labelled \(missingLabels.sorted().joined(separator: " and ")); this host offers "
+                                + (policy.labels.isEmpty ? "none" : policy.labels.sorted().joined(separator: ", "))
+                                + " (--label, MISSION_LABELS or host.yaml labels)")
+            }
             if !entry.executable.found {
                 problems.append("\(entry.executable.command) is not installed here: \(entry.executable.problem ?? "not found")")
             } else if !entry.allowed {
