@@ -309,9 +309,10 @@ enum TicketParser {
                     record.diagnostics.append(Diagnostic(
                         "id '\(spec.id)' does not match its folder '\(files.id)'", at: record.locations.id!,
                         hint: "rename the folder or set id: \(files.id)"))
-                } else {
+                } else if TicketID.isValid(files.id) {
                     record.spec = spec
                 }
+                // A folder whose name is no ticket id stays broken, in every view, until it is renamed.
             } catch {
                 record.diagnostics.append(error)
             }

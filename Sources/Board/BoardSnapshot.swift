@@ -23,6 +23,8 @@ public struct BoardSnapshot: Sendable {
     private var indexByID: [String: Int]
     /// Tickets in a dependency or parent cycle at the last validation, whose problems a partial one must redo.
     var cycleMembers: Set<String> = []
+    /// Each ticket in a dependency cycle (`blocked_by` leading back to itself), with the loop: `A -> B -> A`.
+    public internal(set) var dependencyCycles: [String: String] = [:]
 
     /// A snapshot of the given parts; builds the id index.
     public init(location: BoardLocation, commit: ObjectID?, config: BoardConfig, tickets: [TicketRecord],

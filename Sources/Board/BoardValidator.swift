@@ -27,13 +27,17 @@ enum BoardValidator {
             problems[record.id] = found.isEmpty ? nil : found
         }
         var members: Set<String> = []
-        for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.blockedBy ?? [] }, kind: "dependency cycle",
+        var dependencyCycles: [String: String] = [:]
+        let kind = "dependency cycle"
+        for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.blockedBy ?? [] }, kind: kind,
                                        location: { record, index in
                                            index < record.locations.blockedBy.count ? record.locations.blockedBy[index] : nil
                                        }) {
             problems[id, default: []].append(diagnostic)
             members.insert(id)
+            dependencyCycles[id] = String(diagnostic.message.dropFirst(kind.count + 2))
         }
+        snapshot.dependencyCycles = dependencyCycles
         for (id, diagnostic) in cycles(in: snapshot, edges: { $0.spec?.parent.map { [$0] } ?? [] }, kind: "parent cycle",
                                        location: { record, _ in record.locations.parent }) {
             problems[id, default: []].append(diagnostic)

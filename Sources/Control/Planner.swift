@@ -181,7 +181,11 @@ public enum Planner {
                     candidates.append((record, status.attempt + 1))
                 }
             case nil, .queued?:
-                if session == nil, snapshot.isReady(record) {
+                // Blockers that lead back to the ticket never close: a person must break the loop.
+                if session == nil, record.spec?.state == .ready, let loop = snapshot.dependencyCycles[record.id] {
+                    actions.append(.block(ticket: record.id,
+                                          reason: "dependency cycle \(loop): remove one of these blocked_by entries"))
+                } else if session == nil, snapshot.isReady(record) {
                     candidates.append((record, status?.attempt ?? 1))
                 }
             case .needsInput?, .blocked?:

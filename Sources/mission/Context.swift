@@ -131,18 +131,41 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// Writes a line to standard error.
-    /// Untrusted text (an agent's words) made safe for a terminal: control and bidirectional-format characters,
-    /// which could move the cursor, recolour or hide what follows, become U+FFFD.
-    static func plain(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format: "\u{FFFD}"
-            default: scalar
+    /// Text from a board (titles, notes, evidence, an agent's words: anyone's push) made safe and honest for a
+    /// terminal: a character that could move the cursor, recolour, retitle the window or reorder what follows is
+    /// shown as an escape instead — `\e` for ESC, `\r`, `\x07` for other C0 and C1 controls and DEL,
+    /// `\u{202E}` for format characters (bidirectional overrides, zero-width ones) and line separators. A newline
+    /// is shown as `\n` too unless `keepingNewlines` (text printed as several lines); a tab stays a tab.
+    static func visible(_ text: String, keepingNewlines: Bool = false) -> String {
+        // Nearly every string is printable ASCII: pay for nothing then.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F || $0 == 0x09 }) { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A where keepingNewlines, 0x09: out.unicodeScalars.append(scalar)
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x1B: out += "\\e"
+            case 0x00..<0x20, 0x7F..<0xA0: out += "\\x" + hex(scalar.value, digits: 2)
+            case 0x2028, 0x2029: out += "\\u{\(hex(scalar.value, digits: 4))}"
+            default:
+                if scalar.properties.generalCategory == .format {
+                    out += "\\u{\(hex(scalar.value, digits: 4))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
-        }))
+        }
+        return out
     }
 
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    /// Writes a line to standard error.
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
@@ -150,6 +173,21 @@ enum Output {
     /// Prints `hint: text` on standard error, beside the output and never in it (so JSON stays JSON).
     static func hint(_ text: String) {
         error("hint: \(text)")
+    }
+
+    /// How wide a line may be: `COLUMNS` when it is a number, else the terminal's width when standard output is
+    /// one; nil for a pipe or a file, whose reader gets every character (nothing is cut).
+    static let lineWidth: Int? = {
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), columns > 0 { return columns }
+        guard isatty(1) == 1 else { return nil }
+        var size = winsize()
+        return ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+    }()
+
+    /// `text` cut to `width` like `fit`, or whole (made visible) when there is no width.
+    static func fit(_ text: String, _ width: Int?) -> String {
+        guard let width else { return visible(text) }
+        return fit(text, width)
     }
 
     /// `rows` (the first is the header) as aligned columns two spaces apart; the last column is not padded.
@@ -165,6 +203,7 @@ enum Output {
     /// `text` on one line, cut to `width` characters with an ellipsis, or padded with spaces to `width`.
     /// Plain Swift: this runs for every row of a listing, and Foundation's string bridging was most of its cost.
     static func fit(_ text: String, _ width: Int) -> String {
+        let text = visible(text)
         var out = ""
         out.reserveCapacity(width)
         var count = 0

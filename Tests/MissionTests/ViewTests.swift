@@ -16,6 +16,9 @@ struct ViewTests {
 
         """
 
+    /// The layout these tests check is a 100-column terminal's; a pipe gets every title whole.
+    static let terminal = ["COLUMNS": "100"]
+
     /// The tickets of the board `make()` builds, by what they play.
     struct Ids {
         var campaign = "", ask = "", run = "", signoff = "", done = "", dropped = "", draft = ""
@@ -102,7 +105,7 @@ struct ViewTests {
 
     @Test func theBoardGroupsByStatusAndSaysWhereEachTicketIsAndWhoActsNext() throws {
         let (sandbox, ids) = try Self.make()
-        let board = try sandbox.mission("board").expectSuccess().stdout
+        let board = try sandbox.mission("board", environment: Self.terminal).expectSuccess().stdout
         let lines = board.components(separatedBy: "\n")
         for line in lines { #expect(line.count <= 100, "too wide (\(line.count)): \(line)") }
 
@@ -145,7 +148,7 @@ struct ViewTests {
             "  \(ids.done) Finished piece                        signoff 3/3    luci       -                1   2d",
         ])
 
-        let all = try sandbox.mission("board", "--all").expectSuccess().stdout
+        let all = try sandbox.mission("board", "--all", environment: Self.terminal).expectSuccess().stdout
         #expect(all.contains("CANCELLED (1)\n  \(ids.dropped) Dropped idea"))
         #expect(all.hasSuffix("7 tickets.\n"))
     }
@@ -153,7 +156,7 @@ struct ViewTests {
     @Test func theBoardForOneOwnerInFull() throws {
         let (sandbox, ids) = try Self.make()
         try #require(ids.signoff.count == 7, "the expected text assumes a four-character id")
-        let board = try sandbox.mission("board", "--owner", "bob").expectSuccess().stdout
+        let board = try sandbox.mission("board", "--owner", "bob", environment: Self.terminal).expectSuccess().stdout
         #expect(board == """
               ID      TITLE                                 GATE           OWNER      ROLE/PROFILE     RND AGE
 
@@ -284,7 +287,7 @@ struct ViewTests {
         let complete = try sandbox.mission("show", ids.campaign).expectSuccess().stdout
         #expect(complete.contains("Campaign: 3/3 children closed (complete)\n  done: 2   cancelled: 1\n"))
         #expect(complete.contains("next: watcher — close the campaign: every child is done or cancelled (derived)"))
-        let board = try sandbox.mission("board").expectSuccess().stdout
+        let board = try sandbox.mission("board", environment: Self.terminal).expectSuccess().stdout
         #expect(board.contains("          campaign: 3/3 closed; complete\n"))
     }
 }

@@ -15,34 +15,34 @@ enum YAMLBytes {
     }
 
     /// The first NUL, invalid UTF-8 sequence or character libyaml refuses, from `start` on.
-    /// Also says whether the text has an `&` or `*` at all, so that the anchor walk can be skipped.
-    static func validate(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (problem: Problem?, mayHaveAnchors: Bool) {
-        var mayHaveAnchors = false
+    /// Also says whether the text has an `&`, `*` or `!` at all, so that the walk for anchors and tags can be skipped.
+    static func validate(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (problem: Problem?, mayHaveMarks: Bool) {
+        var mayHaveMarks = false
         let count = bytes.count
         var i = start
         while i < count {
             let byte = bytes[i]
             if byte < 0x80 {
                 if byte >= 0x20 && byte != 0x7F {
-                    if byte == 0x26 || byte == 0x2A { mayHaveAnchors = true }
+                    if byte == 0x26 || byte == 0x2A || byte == 0x21 { mayHaveMarks = true }
                 } else if byte != newline && byte != tab && byte != carriageReturn {
-                    return (byte == 0 ? .nul(at: i) : .controlCharacter(UInt32(byte), at: i), mayHaveAnchors)
+                    return (byte == 0 ? .nul(at: i) : .controlCharacter(UInt32(byte), at: i), mayHaveMarks)
                 }
                 i += 1
                 continue
             }
             guard let (scalar, length) = decodeScalar(bytes, at: i) else {
-                return (.invalidUTF8(at: i), mayHaveAnchors)
+                return (.invalidUTF8(at: i), mayHaveMarks)
             }
             // libyaml's own rule for printable characters (reader.c); it refuses the rest.
             let printable = scalar == 0x85 || (scalar >= 0xA0 && scalar <= 0xD7FF)
                 || (scalar >= 0xE000 && scalar <= 0xFFFD) || scalar >= 0x10000
             if !printable {
-                return (.controlCharacter(scalar, at: i), mayHaveAnchors)
+                return (.controlCharacter(scalar, at: i), mayHaveMarks)
             }
             i += length
         }
-        return (nil, mayHaveAnchors)
+        return (nil, mayHaveMarks)
     }
 
     /// The scalar starting at `i` and its length in bytes, or nil when the bytes there are not UTF-8

@@ -18,7 +18,7 @@ public struct YAMLDocument: @unchecked Sendable {
         guard bytes.count <= limits.maxBytes else {
             throw Diagnostic("file is \(describeSize(bytes.count)); board files are limited to \(describeSize(limits.maxBytes))", at: top)
         }
-        let checked: Result<(text: String, mayHaveAnchors: Bool), Diagnostic> = bytes.withUnsafeBufferPointer { buffer in
+        let checked: Result<(text: String, mayHaveMarks: Bool), Diagnostic> = bytes.withUnsafeBufferPointer { buffer in
             let start = buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             func at(_ offset: Int) -> SourceLocation {
                 let (line, column) = YAMLBytes.lineAndColumn(of: offset, in: buffer, from: start)
@@ -28,7 +28,7 @@ public struct YAMLDocument: @unchecked Sendable {
             if let nul = buffer[start...].firstIndex(of: 0) {
                 return .failure(Diagnostic("binary file: board files must be UTF-8 text", at: at(nul)))
             }
-            let (problem, mayHaveAnchors) = YAMLBytes.validate(buffer, from: start)
+            let (problem, mayHaveMarks) = YAMLBytes.validate(buffer, from: start)
             switch problem {
             case .invalidUTF8(let offset):
                 return .failure(Diagnostic("invalid UTF-8 at byte \(offset)", at: at(offset)))
@@ -43,9 +43,9 @@ public struct YAMLDocument: @unchecked Sendable {
                 return .failure(Diagnostic("nesting is deeper than \(limits.maxDepth) levels", at: at(offset)))
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
-            return .success((text, mayHaveAnchors))
+            return .success((text, mayHaveMarks))
         }
-        let (text, mayHaveAnchors) = try checked.get()
+        let (text, mayHaveMarks) = try checked.get()
 
         let parser: Parser
         var root: Node?
@@ -62,12 +62,15 @@ public struct YAMLDocument: @unchecked Sendable {
         if case .scalar(let scalar)? = root, scalar.style == .plain, scalar.string.isEmpty {
             root = nil
         }
-        if mayHaveAnchors, let root {
+        if mayHaveMarks, let root {
             // Anchors are held weakly by the nodes and strongly by the parser: keep it alive for the walk.
-            let anchored = withExtendedLifetime(parser) { firstAnchoredNode(in: root) }
-            if let anchored {
-                throw Diagnostic("anchors and aliases (&name, *name) are not allowed in board files",
-                                 at: SourceLocation(file: file, mark: anchored.mark))
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let marked = withExtendedLifetime(parser) { firstMarkedNode(in: root, lines: lines) }
+            if let (node, tag) = marked {
+                let message = tag.map {
+                    "the YAML tag \(YAMLScalars.shortened($0)) is not allowed in board files: no format defines tags; write the value plainly"
+                } ?? "anchors and aliases (&name, *name) are not allowed in board files"
+                throw Diagnostic(message, at: SourceLocation(file: file, mark: node.mark))
             }
         }
         return YAMLDocument(file: file, root: root)
@@ -163,20 +166,34 @@ public struct YAMLDocument: @unchecked Sendable {
 
     /// The first node in document order that carries an anchor. An anchor precedes all its aliases,
     /// so this stops before any alias is expanded, however many times the aliases repeat it.
-    private static func firstAnchoredNode(in node: Node) -> Node? {
-        if node.anchor != nil { return node }
+    /// The first node with an anchor (tag nil) or an explicit tag but `!!str`, such as `!!python/object` (the tag as
+    /// written).
+    /// Yams gives plain and quoted scalars resolved tags too, so a tag is known by the text: a tagged node starts
+    /// at its `!` (Yams's marks are 1-based, in characters).
+    private static func firstMarkedNode(in node: Node, lines: [Substring]) -> (Node, String?)? {
+        if node.anchor != nil { return (node, nil) }
+        if let mark = node.mark, mark.line >= 1, mark.line <= lines.count {
+            let rest = lines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1)
+            if rest.first == "!" {
+                let tag = String(String.UnicodeScalarView(rest.prefix { $0 != " " && $0 != "\t" && $0 != "\r" }))
+                // `!!str` only says what the decoder does anyway: tagged text is a string.
+                if tag != "!!str" { return (node, tag) }
+            }
+        }
         switch node {
         case .scalar, .alias:
             return nil
         case .mapping(let mapping):
             for index in mapping.startIndex..<mapping.endIndex {
                 let (key, value) = mapping[index]
-                if let found = firstAnchoredNode(in: key) ?? firstAnchoredNode(in: value) { return found }
+                if let found = firstMarkedNode(in: key, lines: lines) ?? firstMarkedNode(in: value, lines: lines) {
+                    return found
+                }
             }
             return nil
         case .sequence(let sequence):
             for item in sequence {
-                if let found = firstAnchoredNode(in: item) { return found }
+                if let found = firstMarkedNode(in: item, lines: lines) { return found }
             }
             return nil
         }

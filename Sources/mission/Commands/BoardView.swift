@@ -38,9 +38,6 @@ struct BoardView: ParsableCommand {
         ("cancelled", "CANCELLED"),
     ]
 
-    /// The widest a line gets.
-    static let width = 100
-
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
@@ -70,14 +67,14 @@ struct BoardView: ParsableCommand {
                     owners: owner.sorted(), hiddenCancelled: hidden, now: now))
                 return
             }
-            print(Self.render(grouped.map { ($0.heading, $0.tickets) }, rollups: rollups, hidden: hidden,
-                              owners: owner, now: now))
+            print(Output.visible(Self.render(grouped.map { ($0.heading, $0.tickets) }, rollups: rollups, hidden: hidden,
+                                             owners: owner, now: now, width: Output.lineWidth), keepingNewlines: true))
         }
     }
 
-    /// The board as text, no line wider than `width`.
+    /// The board as text, no line wider than `width` (titles and details cut to fit), or nothing cut without one.
     static func render(_ groups: [(heading: String, tickets: [TicketPosition])], rollups: [String: CampaignRollup],
-                       hidden: Int, owners: [String], now: Date) -> String {
+                       hidden: Int, owners: [String], now: Date, width: Int?) -> String {
         let total = groups.reduce(0) { $0 + $1.tickets.count }
         let whose = owners.isEmpty ? "" : " steered by \(owners.joined(separator: " or "))"
         guard total > 0 else {
@@ -86,9 +83,11 @@ struct BoardView: ParsableCommand {
         }
         let idWidth = max(7, groups.flatMap(\.tickets).map(\.id.count).max() ?? 7)
         let gateWidth = 14, ownerWidth = 10, execWidth = 16, roundWidth = 3, ageWidth = 4
-        let titleWidth = max(12, width - 2 - idWidth - gateWidth - ownerWidth - execWidth - roundWidth - ageWidth - 7)
+        let longestTitle = groups.flatMap(\.tickets).map { Output.visible($0.title).count }.max() ?? 12
+        let titleWidth = max(12, width.map { $0 - 2 - idWidth - gateWidth - ownerWidth - execWidth - roundWidth - ageWidth - 7 }
+                                     ?? longestTitle)
         let detailIndent = String(repeating: " ", count: 2 + idWidth + 1)
-        let detailWidth = width - detailIndent.count
+        let detailWidth = width.map { max(20, $0 - detailIndent.count) }
 
         func row(_ cells: [String]) -> String {
             ("  " + Output.fit(cells[0], idWidth) + " " + Output.fit(cells[1], titleWidth) + " "

@@ -40,7 +40,7 @@ struct Health: ParsableCommand {
                 }
             }
             let runners = try RunnerRecords.read(in: context.repository)
-            for problem in runners.problems { Output.error("warning: \(Output.plain(problem))") }
+            for problem in runners.problems { Output.error("warning: \(Output.visible(problem))") }
             let report = HealthReport.make(snapshot, packets: packets, since: start, now: now, runners: runners.records)
             if json { try Output.json(HealthView(report: report, window: window.text)) }
             else { print(Self.render(report, window: window.text, now: now)) }
@@ -69,7 +69,7 @@ struct Health: ParsableCommand {
                              record.map { "\(TicketPosition.compactAge(now.timeIntervalSince($0.heartbeat))) ago" } ?? "never",
                              record.map { "\(runner.sessions)/\($0.maxWorkers)" } ?? "\(runner.sessions)", labels,
                              record.map { $0.profiles.isEmpty ? "none" : $0.profiles.joined(separator: ",") } ?? "?", leases]
-                    .map(Output.plain))
+                    .map { Output.visible($0) })
             }
             out += Output.table(rows).map { "  " + $0 }
             out.append("")

@@ -33,6 +33,13 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        let known = StatusValue.allCases.map(\.rawValue) + ["none"]
+        for value in status where !known.contains(value) {
+            throw ValidationError("unknown status '\(value)' for --status; the statuses are \(known.joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
@@ -57,7 +64,7 @@ struct List: ParsableCommand {
             }
             let idWidth = max(6, records.map(\.id.count).max() ?? 6)
             print(Output.fit("ID", idWidth), "PRI   ", "STATUS     ", "GATE      ", "OWNER     ", "TITLE")
-            let titleWidth = max(10, 80 - idWidth - 42)
+            let titleWidth = Output.lineWidth.map { max(10, $0 - idWidth - 42) }
             for record in records {
                 let spec = record.spec
                 let title = record.isBroken

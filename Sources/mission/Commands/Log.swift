@@ -34,9 +34,10 @@ struct Log: ParsableCommand {
             }
             let formatter = ISO8601DateFormatter()
             for commit in commits {
-                print("\(commit.id.short)  \(formatter.string(from: commit.author.date))  \(commit.author.name)")
-                print("    \(commit.summary)")
-                for trailer in commit.trailers { print("    \(trailer.key): \(trailer.value)") }
+                // Names, subjects and trailers are anyone's push away: shown, never obeyed, by the terminal.
+                print("\(commit.id.short)  \(formatter.string(from: commit.author.date))  \(Output.visible(commit.author.name))")
+                print("    \(Output.visible(commit.summary))")
+                for trailer in commit.trailers { print("    \(Output.visible(trailer.key)): \(Output.visible(trailer.value))") }
             }
             if commits.isEmpty { print("No commits touch \(id).") }
         }

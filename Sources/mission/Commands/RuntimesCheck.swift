@@ -128,7 +128,7 @@ struct RuntimesCheck: Encodable {
             print("\(mark) \(profile.name): \(profile.executable ?? "not installed") \(profile.version ?? "")  (\(serves))")
             if !profile.envSet.isEmpty { print("       set here: \(profile.envSet.joined(separator: ", "))") }
             if let probe = profile.probe, probe.ok {
-                print("       probe: answered in \(String(format: "%.1f", probe.seconds)) s: \(Output.plain(probe.detail))")
+                print("       probe: answered in \(String(format: "%.1f", probe.seconds)) s: \(Output.visible(probe.detail))")
             }
             for problem in profile.problems { print("       problem: \(problem)") }
             for warning in profile.warnings { print("       warning: \(warning)") }

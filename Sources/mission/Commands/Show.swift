@@ -41,7 +41,9 @@ struct Show: ParsableCommand {
                 try Output.json(ShowView(ticket: TicketView(record, in: snapshot, now: now), packets: packets, noteTexts: notes))
                 return
             }
-            print(Self.render(record, snapshot: snapshot, packets: packets, notes: notes, now: now))
+            // Everything shown comes from the board, anyone's push away: no control character reaches the terminal.
+            print(Output.visible(Self.render(record, snapshot: snapshot, packets: packets, notes: notes, now: now),
+                                 keepingNewlines: true))
         }
     }
 
@@ -55,8 +57,9 @@ struct Show: ParsableCommand {
         var out: [String] = []
         let spec = record.spec
         let position = snapshot.position(of: record)
-        out.append("\(record.id)  \(spec?.title ?? "(broken: the spec does not load)")")
-        out.append(String(repeating: "=", count: min(78, record.id.count + 2 + (spec?.title.count ?? 33))))
+        let title = spec.map { Output.visible($0.title) } ?? "(broken: the spec does not load)"
+        out.append("\(record.id)  \(title)")
+        out.append(String(repeating: "=", count: min(78, record.id.count + 2 + title.count)))
         if record.archived { out.append("archived: \(record.folder)") }
         if let spec {
             out.append("kind: \(spec.kind.rawValue)   priority: \(spec.priority.rawValue)   state: \(spec.state.rawValue)")
