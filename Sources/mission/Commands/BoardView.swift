@@ -83,9 +83,9 @@ struct BoardView: ParsableCommand {
         }
         let idWidth = max(7, groups.flatMap(\.tickets).map(\.id.count).max() ?? 7)
         let gateWidth = 14, ownerWidth = 10, execWidth = 16, roundWidth = 3, ageWidth = 4
-        let longestTitle = groups.flatMap(\.tickets).map { Output.visible($0.title).count }.max() ?? 12
+        // Without a width (a pipe), the title column is as wide as the longest title, which only then is measured.
         let titleWidth = max(12, width.map { $0 - 2 - idWidth - gateWidth - ownerWidth - execWidth - roundWidth - ageWidth - 7 }
-                                     ?? longestTitle)
+                                     ?? (groups.flatMap(\.tickets).map { Output.visible($0.title).count }.max() ?? 12))
         let detailIndent = String(repeating: " ", count: 2 + idWidth + 1)
         let detailWidth = width.map { max(20, $0 - detailIndent.count) }
 
