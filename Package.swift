@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libgit2 through pkg-config; only `Git` imports it.
@@ -23,11 +26,20 @@ let package = Package(
         .target(name: "Board", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Control", dependencies: ["Board"]),
         .target(name: "Runtime", dependencies: ["Board"]),
+        .target(name: "Actions", dependencies: ["Git", "Board", "Control"]),
+        .target(name: "Console", dependencies: [
+            "Actions", "Board", "Control", "Git",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Watcher", dependencies: ["Git", "Board", "Control", "Runtime", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "mission",
             dependencies: [
-                "Git", "Board", "Control", "Runtime", "Watcher",
+                "Git", "Board", "Control", "Runtime", "Watcher", "Actions", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -43,6 +55,8 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Recordings"], resources: [.copy("Fakes")]),
         .testTarget(name: "MissionTests", dependencies: ["mission", "Git", "Board"],
                     exclude: ["Conformance/model-server.py"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Board", "Git"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Actions", "Board", "Git"]),
         .testTarget(name: "WatcherTests", dependencies: ["Watcher", "Git"]),
     ]
 )

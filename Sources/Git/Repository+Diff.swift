@@ -87,6 +87,25 @@ extension Repository {
         return ChangeRecord(base: base, head: head, files: sorted)
     }
 
+    /// The change from commit `base` to commit `head` as unified diff text, as `git diff -M base head` prints it,
+    /// cut after `limit` bytes (at a line's end; `truncated` says so). Binary files show as one line.
+    public func patch(base: ObjectID, head: ObjectID, limit: Int = 256 * 1024) throws(GitError) -> (text: String, truncated: Bool) {
+        let operation = "diff \(base.short)..\(head.short)"
+        let baseTree = try withCommit(base, operation) { ObjectID(git_commit_tree_id($0)) }
+        let headTree = try withCommit(head, operation) { ObjectID(git_commit_tree_id($0)) }
+        return try withTreeDiff(from: baseTree, to: headTree, findRenames: true, operation: operation) {
+            (diff) throws(GitError) -> (text: String, truncated: Bool) in
+            var buffer = git_buf()
+            defer { git_buf_dispose(&buffer) }
+            try LibGit2.check(git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH), operation)
+            guard let bytes = buffer.ptr else { return ("", false) }
+            let all = UnsafeRawBufferPointer(start: bytes, count: buffer.size)
+            guard all.count > limit else { return (String(decoding: all, as: UTF8.self), false) }
+            let cut = all[..<limit].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? limit
+            return (String(decoding: all[..<cut], as: UTF8.self), true)
+        }
+    }
+
     /// Runs `body` with the diff between two trees (nil: the empty tree), freed afterwards.
     ///
     /// With a `prefix`, only that path and what is below it; with `findRenames`, deletions and additions of

@@ -45,6 +45,17 @@ public struct MergeOutcome: Sendable, Hashable {
 }
 
 extension Repository {
+    /// The best common ancestor of two commits (`git merge-base`); nil when their histories share none.
+    public func mergeBase(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> ObjectID? {
+        var base = git_oid()
+        var a = one.oid
+        var b = two.oid
+        let result = git_merge_base(&base, handle, &a, &b)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try LibGit2.check(result, "merge-base \(one.short) \(two.short)")
+        return ObjectID(base)
+    }
+
     /// Merges commit `theirs` into commit `ours` in memory (`git merge-tree`): nothing on disk but objects changes.
     ///
     /// Renames are followed as git's default merge does. When the merge is clean the tree is written and returned;

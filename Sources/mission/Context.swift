@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Foundation
@@ -31,92 +32,18 @@ struct HostOptions: ParsableArguments {
     }
 }
 
-/// A failure the person can act on: printed as `error: …` and exit status 1.
-struct MissionFailure: Error, CustomStringConvertible {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
+/// A failure the person can act on: printed as `error: …` and exit status 1. The library's own.
+typealias MissionFailure = ActionError
 
-/// The repository and board a command works on.
-struct BoardContext {
-    let repository: Repository
-    let store: BoardStore
-    var location: BoardLocation { store.location }
-
-    /// Opens the repository around the working directory and finds its board.
+extension BoardContext {
+    /// Opens the repository and board the options name.
     static func open(_ options: BoardOptions) throws -> BoardContext {
-        let start = options.repository ?? FileManager.default.currentDirectoryPath
-        let repository: Repository
-        do {
-            repository = try Repository.discover(from: start)
-        } catch {
-            throw MissionFailure("not a git repository (or any parent up to /): \(start)\n  run 'mission init' in a git repository first")
-        }
-        let location = try resolveLocation(options, repository: repository)
-        return BoardContext(repository: repository, store: BoardStore(repository: repository, location: location))
+        try open(repository: options.repository, branch: options.branch, dir: options.dir)
     }
 
-    /// The board location from options, then git config, then the current branch.
+    /// The board location the options name, else git config, else the current branch.
     static func resolveLocation(_ options: BoardOptions, repository: Repository) throws -> BoardLocation {
-        let configuredBranch = try repository.configString("mission.branch")
-        let configuredDir = try repository.configString("mission.dir")
-        let branch: String
-        if let explicit = options.branch ?? configuredBranch {
-            branch = explicit
-        } else if let head = try repository.headBranch() {
-            branch = head
-        } else {
-            throw MissionFailure("HEAD is detached: name the board's branch with --branch")
-        }
-        return BoardLocation(branch: branch, directory: options.dir ?? configuredDir ?? "board")
-    }
-
-    /// The board at the branch tip with every ticket parsed; fails when there is no board yet.
-    func snapshot(includeArchived: Bool = false) throws -> BoardSnapshot {
-        try requireBoard(try store.snapshot(.init(includeArchived: includeArchived)))
-    }
-
-    /// The configuration and id listing at the branch tip, with `ids` parsed; fails when there is no board yet.
-    /// Cheap on any board size: commands that touch a few tickets use this.
-    func listing(parsing ids: [String] = []) throws -> BoardSnapshot {
-        let snapshot = try requireBoard(try store.snapshot(.listing))
-        return ids.isEmpty ? snapshot : try store.parsing(ids, in: snapshot)
-    }
-
-    private func requireBoard(_ snapshot: BoardSnapshot) throws -> BoardSnapshot {
-        if snapshot.config.documents[.settings] == nil, snapshot.tickets.isEmpty, snapshot.archivedFolders.isEmpty {
-            throw MissionFailure("no board in '\(location.directory)/' on branch \(location.branchName)\n  run 'mission init' to create one")
-        }
-        return snapshot
-    }
-
-    /// The ticket `id`, active or archived; fails with a hint when there is none.
-    func record(_ id: String, in snapshot: BoardSnapshot) throws -> TicketRecord {
-        if let record = snapshot.ticket(id), record.isParsed { return record }
-        if let record = try store.parsing([id], in: snapshot).ticket(id) { return record }
-        throw Self.noTicket(id, in: snapshot)
-    }
-
-    /// The failure for an id that is not on the board, with the nearest id as a hint.
-    static func noTicket(_ id: String, in snapshot: BoardSnapshot) -> MissionFailure {
-        let hint = Suggest.closest(to: id, in: Array(snapshot.allIDs)).map { "\n  did you mean \($0)?" } ?? ""
-        return MissionFailure("no ticket \(id) on the board\(hint)")
-    }
-
-    /// The active ticket `id`; fails when there is none or it is archived (archived tickets do not change).
-    func activeRecord(_ id: String, in snapshot: BoardSnapshot) throws -> TicketRecord {
-        if let record = snapshot.ticket(id), !record.archived { return record }
-        if snapshot.archivedFolders[id] != nil {
-            throw MissionFailure("\(id) is archived; archived tickets do not change")
-        }
-        throw Self.noTicket(id, in: snapshot)
-    }
-
-    /// Whether the board's branch is checked out in this repository's working tree.
-    var isCheckedOut: Bool {
-        guard !repository.isBare, repository.workingDirectory != nil else { return false }
-        return (try? repository.headBranch()) == location.branch
+        try resolveLocation(branch: options.branch, dir: options.dir, repository: repository)
     }
 }
 
@@ -225,46 +152,23 @@ enum Output {
 extension ParsableCommand {
     /// Runs `body`, turning failures into a clear message and exit status 1.
     func failing(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as MissionFailure {
-            Output.error("error: \(failure.message)")
-            throw ExitCode.failure
-        } catch let error as GitError {
-            Output.error("error: \(error.message)\n  (\(error.operation))")
-            throw ExitCode.failure
-        } catch let diagnostic as Diagnostic {
-            Output.error(diagnostic.description)
-            throw ExitCode.failure
-        } catch let error as RunnerSlotError {
-            Output.error("error: \(error.message)")
-            throw ExitCode.failure
-        }
+        do { try body() } catch { throw Self.reported(error) }
     }
-}
 
-extension BoardContext {
-    /// Commits `body` as a new note on ticket `id`, named by time and author; returns its path and the commit.
-    func addNote(_ body: String, to id: String, in snapshot: BoardSnapshot, action: String) throws -> (String, ObjectID) {
-        let record = try self.record(id, in: snapshot)
-        let author = try store.identity()
-        var written = ""
-        let result = try store.commit(
-            message: "\(id): \(action) by \(author.name)",
-            trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: action)],
-            reusing: snapshot
-        ) { listing in
-            let now = try store.parsing([id], in: listing).ticket(id) ?? record
-            var suffix = 0
-            var name = NoteFile.name(author: author.name, date: author.date)
-            while now.notes.contains(name) {
-                suffix += 1
-                name = NoteFile.name(author: author.name, date: author.date, suffix: suffix)
-            }
-            written = "\(now.folder)/\(TicketFile.notes)/\(name)"
-            let text = body.hasSuffix("\n") ? body : body + "\n"
-            return [.write(path: written, bytes: Array(text.utf8))]
+    /// `failing` for a command that awaits.
+    func failingAsync(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch { throw Self.reported(error) }
+    }
+
+    /// A failure a person can act on, printed, as exit status 1; any other error as it is (the argument parser's own).
+    static func reported(_ error: any Error) -> any Error {
+        switch error {
+        case let failure as MissionFailure: Output.error("error: \(failure.message)")
+        case let error as GitError: Output.error("error: \(error.message)\n  (\(error.operation))")
+        case let diagnostic as Diagnostic: Output.error(diagnostic.description)
+        case let error as RunnerSlotError: Output.error("error: \(error.message)")
+        default: return error
         }
-        return (written, result.id)
+        return ExitCode.failure
     }
 }

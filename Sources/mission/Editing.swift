@@ -1,3 +1,4 @@
+import Actions
 import Board
 import Foundation
 import Git
@@ -26,18 +27,6 @@ enum Editing {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw MissionFailure("the editor '\(editor)' exited with status \(process.terminationStatus); nothing was changed")
-        }
-    }
-
-    /// `problems` with a criterion still holding the template's placeholder made an error: what a person saves
-    /// from their editor must say what is wanted, not what the template asked them to write.
-    static func refusingPlaceholders(_ problems: [Diagnostic]) -> [Diagnostic] {
-        problems.map { problem in
-            guard problem.message == Ticket.placeholderAcceptanceMessage else { return problem }
-            var refused = problem
-            refused.severity = .error
-            refused.hint = "replace it with what must be true when this is done, or delete the line"
-            return refused
         }
     }
 
@@ -123,27 +112,5 @@ struct SchemaLink {
     func committed(_ saved: [UInt8]) -> [UInt8] {
         guard let modeline = SchemaModeline.find(in: saved), modeline.reference == local else { return saved }
         return modeline.replacing(in: saved, with: committed)
-    }
-}
-
-/// Reading and writing one ticket's spec on the branch, keeping a checkout's edits safe.
-extension BoardContext {
-    /// The committed bytes of a ticket's spec.
-    func specBytes(_ record: TicketRecord, in snapshot: BoardSnapshot) throws -> [UInt8] {
-        guard let commit = snapshot.commit,
-              let entry = try repository.entry(at: record.specPath, in: try repository.commit(commit).tree) else {
-            throw MissionFailure("\(record.specPath) is not committed")
-        }
-        return try repository.blob(entry.id)
-    }
-
-    /// Fails when the working copy of `path` holds edits that are not committed, so that nothing a person
-    /// typed is overwritten.
-    func requireNoUncommittedEdit(_ path: String, committed: [UInt8]) throws {
-        guard isCheckedOut, let root = repository.workingDirectory else { return }
-        let onDisk = FileManager.default.contents(atPath: "\(root)/\(path)").map { [UInt8]($0) }
-        if let onDisk, onDisk != committed {
-            throw MissionFailure("\(path) has uncommitted changes\n  commit them with git (the pre-commit hook checks them) or restore the file first")
-        }
     }
 }

@@ -190,16 +190,3 @@ enum When {
         "since " + ago(date, now: now)
     }
 }
-
-/// How a ticket reads in one word: the watcher's status when it has one, else the spec's state.
-enum Describe {
-    static func status(_ record: TicketRecord, in snapshot: BoardSnapshot) -> String {
-        if record.isBroken { return "BROKEN" }
-        if let status = record.status { return status.status.rawValue }
-        // A cycle is waited on by nobody: it would say "waiting" forever.
-        if snapshot.dependencyCycles[record.id] != nil { return "cycle" }
-        if snapshot.isBlocked(record) { return "waiting" }
-        if snapshot.isReady(record) { return "ready" }
-        return record.spec?.state.rawValue ?? "-"
-    }
-}

@@ -176,8 +176,10 @@ extension Sandbox {
         return folder.appendingPathComponent(name).path
     }
 
-    /// Starts `mission` in the background with its standard error going to `log`; the caller stops it.
-    func spawnMission(_ arguments: [String], log: String, environment: [String: String] = [:]) throws -> Process {
+    /// Starts `mission` in the background with its standard error going to `log` (and its output to `output`, else
+    /// nowhere); the caller stops it.
+    func spawnMission(_ arguments: [String], log: String, output: String? = nil,
+                      environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.missionBinary)
         process.arguments = arguments
@@ -185,7 +187,12 @@ extension Sandbox {
         process.environment = processEnvironment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = FileHandle.nullDevice
+        if let output {
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }

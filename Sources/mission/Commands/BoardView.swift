@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Control
@@ -21,23 +22,6 @@ struct BoardView: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    /// The groups in the order a person wants to see them: what needs a person first, what is finished last.
-    static let groups: [(stage: String, heading: String)] = [
-        ("broken", "BROKEN"),
-        ("needs_input", "NEEDS INPUT"),
-        ("blocked", "BLOCKED"),
-        ("waiting", "WAITING"),
-        ("running", "RUNNING"),
-        ("queued", "QUEUED"),
-        ("in_review", "IN REVIEW"),
-        ("failed", "FAILED"),
-        ("ready", "READY, NOT STARTED"),
-        ("hold", "ON HOLD, NOT STARTED"),
-        ("draft", "DRAFT"),
-        ("done", "DONE"),
-        ("cancelled", "CANCELLED"),
-    ]
-
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
@@ -47,13 +31,7 @@ struct BoardView: ParsableCommand {
             let now = Date()
             let positions = snapshot.tickets(matching: filter).map { snapshot.position(of: $0) }
             let hidden = all ? 0 : positions.filter { $0.stage == "cancelled" }.count
-            var grouped: [(stage: String, heading: String, tickets: [TicketPosition])] = []
-            for group in Self.groups where all || group.stage != "cancelled" {
-                var tickets = positions.filter { $0.stage == group.stage }
-                // Finished work reads newest first; everything else in the watcher's order.
-                if group.stage == "done" { tickets.sort { ($0.closed ?? $0.since ?? .distantPast) > ($1.closed ?? $1.since ?? .distantPast) } }
-                if !tickets.isEmpty { grouped.append((group.stage, group.heading, tickets)) }
-            }
+            let grouped = BoardGroups.make(positions, includingCancelled: all)
             let rollups = Dictionary(uniqueKeysWithValues: positions.filter { $0.kind == .campaign }.compactMap { position in
                 Campaigns.rollup(position.id, in: snapshot).map { (position.id, $0) }
             })

@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Control
@@ -28,20 +29,10 @@ struct Health: ParsableCommand {
             guard let window = Interval(since) else {
                 throw MissionFailure("--since '\(since)' is not a duration: write a number and a unit, like 30m, 12h or 7d")
             }
-            let context = try BoardContext.open(board)
-            let snapshot = try context.snapshot()
             let now = Date()
-            let start = now.addingTimeInterval(-window.timeInterval)
-            var packets: [EvidencePacket] = []
-            if let commit = snapshot.commit {
-                let source = TreeSource(repository: context.repository, root: try context.repository.commit(commit).tree)
-                for record in HealthReport.ticketsToRead(snapshot, since: start) {
-                    packets += source.decodedEvidence(of: record).map(\.packet)
-                }
-            }
-            let runners = try RunnerRecords.read(in: context.repository)
-            for problem in runners.problems { Output.error("warning: \(Output.visible(problem))") }
-            let report = HealthReport.make(snapshot, packets: packets, since: start, now: now, runners: runners.records)
+            let reading = try BoardContext.open(board).health(window: window, now: now)
+            for problem in reading.problems { Output.error("warning: \(Output.visible(problem))") }
+            let report = reading.report
             if json { try Output.json(HealthView(report: report, window: window.text)) }
             else { print(Self.render(report, window: window.text, now: now)) }
         }

@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Control
@@ -74,7 +75,7 @@ struct List: ParsableCommand {
                 let overdue = record.status?.overdue != nil && !record.isClosed ? "OVERDUE " : ""
                 print(Output.fit(record.id, idWidth),
                       Output.fit(spec?.priority.rawValue ?? "-", 6),
-                      Output.fit(Describe.status(record, in: snapshot), 11),
+                      Output.fit(snapshot.statusWord(of: record), 11),
                       Output.fit(record.status?.gate ?? "-", 10),
                       Output.fit(spec?.owner ?? "-", 10),
                       Output.fit(overdue + title, titleWidth).trimmingTrailingSpaces())

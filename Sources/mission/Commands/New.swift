@@ -1,7 +1,6 @@
+import Actions
 import ArgumentParser
 import Board
-import Foundation
-import Git
 
 /// `mission new "Title"`: create a ticket from the board's template.
 struct New: ParsableCommand {
@@ -52,58 +51,33 @@ struct New: ParsableCommand {
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
-            let snapshot = try context.listing()
-            let settings = snapshot.config.settings
-            let id = TicketID.mint(prefix: settings.prefix, existing: snapshot.allIDs, minimumLength: settings.idLength)
-            let ticket = Ticket(
-                id: id, title: title, kind: kind, priority: priority, state: state, workflow: workflow, owner: owner,
-                assignee: assignee, parent: parent, blockedBy: blockedBy, labels: label,
-                created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
-                // In the editor the template's placeholders show where the criteria and the description go; a
-                // placeholder criterion is refused on saving, and a placeholder description is never shown to an agent.
-                acceptance: acceptance.isEmpty && !noEdit ? [Ticket.placeholderAcceptance] : acceptance,
-                description: noEdit ? nil : Ticket.placeholderDescription + "\n")
-            guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
-            let template = TicketTemplate.text(
-                in: snapshot, source: TreeSource(repository: context.repository, root: try context.repository.commit(tip).tree))
-            let folder = context.location.ticketFolder(id)
-            var bytes = Array(TicketTemplate.render(template, ticket: ticket).utf8)
-            let validate = { (candidate: [UInt8]) in
-                Editing.refusingPlaceholders(snapshot.checking(spec: candidate, id: id, folder: folder))
-            }
-            if noEdit {
-                let problems = validate(bytes).filter { $0.severity == .error }
-                if !problems.isEmpty {
-                    throw MissionFailure("the new ticket does not validate:\n  " + problems.map(\.description).joined(separator: "\n  "))
-                }
-            } else if let edited = try Editing.edit(bytes, name: "\(id)-ticket.yaml", file: "\(folder)/\(TicketFile.spec)",
-                                                    in: context, snapshot: snapshot, validate: validate) {
+            var ticket = NewTicket(title: title)
+            ticket.kind = kind
+            ticket.priority = priority
+            ticket.state = state
+            ticket.workflow = workflow
+            ticket.owner = owner
+            ticket.assignee = assignee
+            ticket.labels = label
+            ticket.blockedBy = blockedBy
+            ticket.parent = parent
+            ticket.acceptance = acceptance
+            let draft = try context.draft(ticket, placeholders: !noEdit)
+            var bytes = draft.bytes
+            // Saved unchanged (nil), the rendered template is what they want, once it validates.
+            if !noEdit, let edited = try Editing.edit(bytes, name: "\(draft.id)-ticket.yaml", file: draft.path, in: context,
+                                                      snapshot: draft.snapshot, validate: draft.problems) {
                 bytes = edited
-            } else {
-                // Saved unchanged: the rendered template is what they want, once it validates.
-                let problems = validate(bytes).filter { $0.severity == .error }
-                if !problems.isEmpty {
-                    throw MissionFailure("the new ticket does not validate:\n  " + problems.map(\.description).joined(separator: "\n  "))
-                }
             }
-            let path = "\(folder)/\(TicketFile.spec)"
-            let written = (try? YAMLDocument.parse(bytes, file: path).decode(Ticket.self))?.hasAcceptance ?? true
-            let result = try context.store.commit(
-                message: "\(id): new \(kind.rawValue): \(title)",
-                trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "new")],
-                reusing: snapshot
-            ) { current in
-                if current.contains(id) { throw MissionFailure("\(id) was created meanwhile by someone else; run the command again") }
-                return [.write(path: path, bytes: bytes)]
-            }
+            let result = try context.create(draft, bytes: bytes)
             if json {
-                try Output.json(["id": id, "path": path, "commit": result.id.hex])
+                try Output.json(result)
             } else {
-                print("Created \(id): \(title)")
-                print("  \(path)")
+                print("Created \(result.id): \(title)")
+                print("  \(result.path)")
             }
-            if !written {
-                Output.hint("\(id) has no acceptance criteria, so no agent starts it until it has some: 'mission edit \(id)'")
+            if !result.hasAcceptance {
+                Output.hint("\(result.id) has no acceptance criteria, so no agent starts it until it has some: 'mission edit \(result.id)'")
             }
         }
     }

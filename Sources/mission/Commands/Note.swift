@@ -1,7 +1,6 @@
+import Actions
 import ArgumentParser
-import Board
 import Foundation
-import Git
 
 /// `mission note ID "text"`: add a note to a ticket (append-only).
 struct Note: ParsableCommand {
@@ -24,20 +23,10 @@ struct Note: ParsableCommand {
 
     func run() throws {
         try failing {
-            let body = try readBody()
-            guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw MissionFailure("the note is empty; nothing was added")
-            }
-            let context = try BoardContext.open(board)
-            let snapshot = try context.listing(parsing: [id])
-            let (path, commit) = try context.addNote(body, to: id, in: snapshot, action: "note")
-            if json { try Output.json(["id": id, "path": path, "commit": commit.hex]) }
-            else { print("Added a note to \(id): \(path)") }
+            let note = try BoardContext.open(board).note(id, body: try NoteBody.read(text: text, file: file))
+            if json { try Output.json(note) }
+            else { print("Added a note to \(id): \(note.path)") }
         }
-    }
-
-    private func readBody() throws -> String {
-        try NoteBody.read(text: text, file: file)
     }
 }
 

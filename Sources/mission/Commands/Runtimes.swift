@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Dispatch
@@ -51,20 +52,6 @@ struct Runtimes: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-    }
-}
-
-/// Warnings for profiles that cannot serve a role (the planner passes over them).
-enum RoleNeeds {
-    /// The warning for a profile that lacks what `role` needs; nil when it fits.
-    static func warning(role name: String, _ role: Role, profile profileName: String, _ profile: RuntimeProfile) -> String? {
-        let lacking = role.missingCapabilities(in: profile)
-        guard !lacking.isEmpty else { return nil }
-        let needs = role.requiredCapabilities.map(\.rawValue).joined(separator: " and ")
-        let why = lacking.contains(.tools) ? "a profile without tools is refused for a role that needs tools"
-                                           : "it cannot change code"
-        return "role '\(name)' (permission \(role.permission.rawValue)) needs \(needs); profile '\(profileName)' lacks "
-            + "\(lacking.map(\.rawValue).joined(separator: " and ")): \(why)"
     }
 }
 
@@ -440,13 +427,4 @@ extension RuntimesReport {
             for problem in problems { print("  \(problem.text)") }
         }
     }
-}
-
-/// A JSON key written as a string literal, for hand-written `encode(to:)` that keep every key present.
-struct JSONKey: CodingKey, ExpressibleByStringLiteral {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-    init(stringLiteral value: String) { stringValue = value }
 }

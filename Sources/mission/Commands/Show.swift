@@ -1,3 +1,4 @@
+import Actions
 import ArgumentParser
 import Board
 import Control
@@ -18,25 +19,11 @@ struct Show: ParsableCommand {
 
     func run() throws {
         try failing {
-            let context = try BoardContext.open(board)
-            var snapshot = try context.listing(parsing: [id])
-            var record = try context.record(id, in: snapshot)
-            if record.spec?.kind == .campaign {
-                // A campaign rolls up from its children, wherever they are: read the whole board, archive too.
-                snapshot = try context.snapshot(includeArchived: true)
-                record = try context.record(id, in: snapshot)
-            } else {
-                // Blockers and parent are read too, so their state shows.
-                snapshot = try context.store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 },
-                                                     in: snapshot)
-            }
+            let detail = try BoardContext.open(board).ticketDetail(id)
+            let (record, snapshot) = (detail.record, detail.snapshot)
             let now = Date()
-            guard let commit = snapshot.commit else { throw MissionFailure("the board has no commits") }
-            let source = TreeSource(repository: context.repository, root: try context.repository.commit(commit).tree)
-            let packets = source.evidence(of: record).map { EvidenceView(name: $0.name, result: $0.packet) }
-            let notes = record.notes.map { name in
-                NoteView(name: name, text: Self.text("\(record.folder)/notes/\(name)", source: source))
-            }
+            let packets = detail.packets.map { EvidenceView(name: $0.name, result: $0.result) }
+            let notes = detail.notes.map { NoteView(name: $0.name, text: $0.text) }
             if json {
                 try Output.json(ShowView(ticket: TicketView(record, in: snapshot, now: now), packets: packets, noteTexts: notes))
                 return
@@ -45,11 +32,6 @@ struct Show: ParsableCommand {
             print(Output.visible(Self.render(record, snapshot: snapshot, packets: packets, notes: notes, now: now),
                                  keepingNewlines: true))
         }
-    }
-
-    static func text(_ path: String, source: TreeSource) -> String {
-        guard let entry = try? source.entry(at: path), let bytes = try? source.read(entry) else { return "(cannot be read)" }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func render(_ record: TicketRecord, snapshot: BoardSnapshot, packets: [EvidenceView], notes: [NoteView],
@@ -79,7 +61,7 @@ struct Show: ParsableCommand {
             let place = position.gateIndex.map { " (\($0)/\(position.gateCount ?? 0))" } ?? ""
             out.append("status: \(status.status.rawValue)   gate: \(status.gate ?? "-")\(place)   round: \(status.round)   attempt: \(status.attempt)")
         } else {
-            out.append("status: \(Describe.status(record, in: snapshot)) (the watcher has not taken it yet)")
+            out.append("status: \(snapshot.statusWord(of: record)) (the watcher has not taken it yet)")
         }
         // Who steers and who works are different people (or agents): say both, separately.
         out.append("owner: \(position.owner ?? "-") (steers)")

@@ -1,0 +1,98 @@
+import Board
+import Control
+import Foundation
+import Git
+
+/// One ticket with everything a view shows of it: its record in a board that holds its blockers, parent and (for
+/// a campaign) every child; its evidence packets; its notes' texts.
+public struct TicketDetail {
+    public let record: TicketRecord
+    public let snapshot: BoardSnapshot
+    /// The packets by file name in order; one that does not load is its diagnostic.
+    public let packets: [(name: String, result: Result<EvidencePacket, Diagnostic>)]
+    /// The notes by file name in order, with their text.
+    public let notes: [(name: String, text: String)]
+}
+
+/// Health: the report, and the runner records that could not be read.
+public struct HealthReading {
+    public let report: HealthReport
+    public let problems: [String]
+}
+
+extension BoardContext {
+    /// Ticket `id`, active or archived, read for a view.
+    public func ticketDetail(_ id: String) throws -> TicketDetail {
+        var snapshot = try listing(parsing: [id])
+        var record = try self.record(id, in: snapshot)
+        if record.spec?.kind == .campaign {
+            // A campaign rolls up from its children, wherever they are: read the whole board, archive too.
+            snapshot = try self.snapshot(includeArchived: true)
+            record = try self.record(id, in: snapshot)
+        } else {
+            // Blockers and parent are read too, so their state shows.
+            snapshot = try store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 }, in: snapshot)
+        }
+        guard let commit = snapshot.commit else { throw ActionError("the board has no commits") }
+        let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
+        let notes = record.notes.map { name in
+            (name, Self.text("\(record.folder)/\(TicketFile.notes)/\(name)", source: source))
+        }
+        return TicketDetail(record: record, snapshot: snapshot, packets: source.evidence(of: record).map { ($0.name, $0.packet) }, notes: notes)
+    }
+
+    /// The board's health over the `window` before `now`: runners, sessions and leases from the board and the
+    /// runner records, and how each profile's sessions ended from the evidence of the window.
+    public func health(window: Interval, now: Date = Date()) throws -> HealthReading {
+        let snapshot = try self.snapshot()
+        let start = now.addingTimeInterval(-window.timeInterval)
+        var packets: [EvidencePacket] = []
+        if let commit = snapshot.commit {
+            let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
+            for record in HealthReport.ticketsToRead(snapshot, since: start) {
+                packets += source.decodedEvidence(of: record).map(\.packet)
+            }
+        }
+        let runners = try RunnerRecords.read(in: repository)
+        let report = HealthReport.make(snapshot, packets: packets, since: start, now: now, runners: runners.records)
+        return HealthReading(report: report, problems: runners.problems)
+    }
+
+    /// The text of the board file at `path`, or a placeholder when it cannot be read.
+    static func text(_ path: String, source: TreeSource) -> String {
+        guard let entry = try? source.entry(at: path), let bytes = try? source.read(entry) else { return "(cannot be read)" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A ticket branch's work: what it changed since it left the code branch.
+public struct BranchWork {
+    /// The branch, as `mission/ID` (a clone of a hub reads the hub's `origin/mission/ID`).
+    public let branch: String
+    public let change: Git.ChangeRecord
+    /// The unified diff, cut at a size a page can show.
+    public let patch: String
+    public let truncated: Bool
+}
+
+extension BoardContext {
+    /// The work on ticket `id`'s branch since it left the code branch (mission.codeBranch, else HEAD's branch); nil
+    /// when the ticket has no branch (not started, or merged and removed).
+    public func branchWork(_ id: String, limit: Int = 256 * 1024) throws -> BranchWork? {
+        let name = "mission/\(id)"
+        guard let head = try repository.referenceTarget("refs/heads/\(name)")
+                ?? repository.referenceTarget("refs/remotes/origin/\(name)") else { return nil }
+        let code = try? Merging.targetBranch(nil, repository: repository)
+        let codeTip = try code.flatMap { try repository.referenceTarget($0) }
+        let base = try codeTip.flatMap { try repository.mergeBase($0, head) } ?? head
+        let patch = try repository.patch(base: base, head: head, limit: limit)
+        return BranchWork(branch: name, change: try repository.changeRecord(base: base, head: head),
+                          patch: patch.text, truncated: patch.truncated)
+    }
+
+    /// The board's recent history, newest first: the commits on the board's branch that touch its folder.
+    public func history(limit: Int) throws -> [Commit] {
+        guard let tip = try store.tip() else { return [] }
+        return try repository.log(from: tip, touching: [location.directory], limit: limit)
+    }
+}

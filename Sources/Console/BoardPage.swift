@@ -1,0 +1,143 @@
+import Board
+import Control
+import Foundation
+
+/// The board page's filters, read from and written to the URL so that a filtered board can be bookmarked or sent.
+struct BoardFilters: Sendable, Equatable {
+    var owner = ""
+    var label = ""
+    var campaign = ""
+    var status = ""
+    /// `me`: tickets waiting for this console's person; `person`: tickets waiting for anyone.
+    var needs = ""
+    /// Show every ticket of each group, not only the first `BoardPage.shown`.
+    var all = false
+
+    init() {}
+
+    init(query: [String: String]) {
+        owner = query["owner"] ?? ""
+        label = query["label"] ?? ""
+        campaign = query["campaign"] ?? ""
+        status = query["status"] ?? ""
+        needs = query["needs"] ?? ""
+        all = query["all"] == "1"
+    }
+
+    var pairs: [(String, String)] {
+        [("owner", owner), ("label", label), ("campaign", campaign), ("status", status), ("needs", needs), ("all", all ? "1" : "")]
+    }
+}
+
+/// `/`: the same information as `mission board`, by status, with filters.
+enum BoardPage {
+    /// How many tickets of a group are shown before a "show all" link: a 10,000-ticket board stays a page.
+    static let shown = 200
+
+    static func render(_ snapshot: BoardSnapshot, filters: BoardFilters, me: (name: String, email: String),
+                       context: PageContext, now: Date) -> String {
+        var filter = TicketFilter()
+        if !filters.owner.isEmpty { filter.owners = [filters.owner] }
+        let records = snapshot.tickets(matching: filter).filter { record in
+            (filters.label.isEmpty || record.spec?.labels.contains(filters.label) == true)
+                && (filters.campaign.isEmpty || record.spec?.parent == filters.campaign)
+        }
+        let settings = snapshot.config.settings
+        let positions = records.map { snapshot.position(of: $0) }.filter { position in
+            (filters.status.isEmpty || position.stage == filters.status)
+                && (filters.needs.isEmpty || position.needsPerson
+                    && (filters.needs != "me" || Self.isFor(position, me: me, settings: settings)))
+        }
+        let groups = BoardGroups.make(positions, includingCancelled: filters.status == "cancelled" || filters.all)
+
+        var main: [HTML] = [HTML.tag("h1", [], .text("Board"))]
+        main.append(filterForm(snapshot, filters: filters))
+        if groups.isEmpty {
+            main.append(HTML.tag("p", [("class", "muted")], .text(positions.isEmpty && records.count == snapshot.tickets.count
+                ? "No tickets yet: 'mission new \"Title\"' makes one." : "No tickets match these filters.")))
+        }
+        for group in groups {
+            main.append(section(group, filters: filters, snapshot: snapshot, now: now))
+        }
+        let total = groups.reduce(0) { $0 + $1.tickets.count }
+        main.append(HTML.tag("p", [("class", "muted")], .text("\(total) ticket\(total == 1 ? "" : "s") shown of \(snapshot.tickets.count).")))
+        return Layout.page(title: "Board · Mission Control", section: .board, context: context, main: .join(main))
+    }
+
+    /// Whether the person `me` is the one a ticket waits for: its owner, a member of the gate's approver group, or
+    /// anyone when it has no owner.
+    static func isFor(_ position: TicketPosition, me: (name: String, email: String), settings: BoardSettings) -> Bool {
+        if case .human(let group)? = position.executor, position.stage == "waiting" {
+            return settings.isApprover(in: group, name: me.name, email: me.email)
+        }
+        guard let owner = position.owner else { return true }
+        return owner == me.name || owner == me.email
+    }
+
+    private static func filterForm(_ snapshot: BoardSnapshot, filters: BoardFilters) -> HTML {
+        let owners = Set(snapshot.tickets.compactMap { $0.spec?.owner }).sorted()
+        let labels = Set(snapshot.tickets.flatMap { $0.spec?.labels ?? [] }).sorted()
+        let campaigns = snapshot.tickets.filter { $0.spec?.kind == .campaign }.map { ($0.id, "\($0.id) \($0.spec?.title ?? "")") }
+        let stages = BoardGroups.order.map { ($0.stage, $0.heading.capitalized) }
+        let needs = [("person", "a person"), ("me", "me")]
+        func select(_ name: StaticString, _ label: String, _ options: [(String, String)], _ chosen: String) -> HTML {
+            var items = [HTML.tag("option", [("value", "")], .text("any"))]
+            for (value, text) in options {
+                items.append(value == chosen ? HTML.tag("option", [("value", value), ("selected", "")], .text(text))
+                                             : HTML.tag("option", [("value", value)], .text(text)))
+            }
+            return HTML.tag("label", [], .text(label), HTML.tag("select", [("name", name.description)], items))
+        }
+        return HTML.tag("form", [("method", "get"), ("action", "/"), ("class", "filters")],
+                        select("owner", "Owner", owners.map { ($0, $0) }, filters.owner),
+                        select("label", "Label", labels.map { ($0, $0) }, filters.label),
+                        select("campaign", "Campaign", campaigns, filters.campaign),
+                        select("status", "Status", stages, filters.status),
+                        select("needs", "Needs", needs, filters.needs),
+                        HTML.tag("button", [("type", "submit")], .raw("Filter")),
+                        HTML.tag("a", [("href", "/")], .raw("clear")))
+    }
+
+    private static func section(_ group: BoardGroups.Group, filters: BoardFilters, snapshot: BoardSnapshot, now: Date) -> HTML {
+        let visible = filters.all ? group.tickets[...] : group.tickets.prefix(shown)
+        var rows: [HTML] = []
+        for p in visible {
+            var title: [HTML] = [.text(p.title)]
+            if let next = p.nextAction {
+                title.append(HTML.tag("div", [("class", "next")], .text("→ \(next.who): \(next.what)")))
+            }
+            if let question = p.question, p.stage == "needs_input" {
+                title.append(HTML.tag("div", [("class", "next")], .text("? \(question.split(separator: "\n").first.map(String.init) ?? question)")))
+            }
+            if let reason = p.blockedReason, !(p.nextAction?.what.contains(reason) ?? false) {
+                title.append(HTML.tag("div", [("class", "next")], .text("blocked: \(reason)")))
+            }
+            if let due = p.overdue {
+                title.append(HTML.tag("div", [("class", "next")], HTML.tag("span", [("class", "badge warn")], .text("overdue since \(Layout.when(due))"))))
+            }
+            rows.append(HTML.tag("tr", [("data-id", p.id)],
+                                 HTML.tag("td", [], Layout.ticketLink(p.id)),
+                                 HTML.tag("td", [("class", "title")], title),
+                                 HTML.tag("td", [], .text(p.gateText)),
+                                 HTML.tag("td", [("class", "optional")], .text(p.owner ?? "-")),
+                                 HTML.tag("td", [("class", "optional")], .text(p.executorText)),
+                                 HTML.tag("td", [("class", "optional")], .text(p.round.map(String.init) ?? "-")),
+                                 HTML.tag("td", [("class", "optional")], .text(Layout.age(p.since, now: now)))))
+        }
+        let head = HTML.tag("thead", [], HTML.tag("tr", [], ["ID", "Title", "Gate", "Owner", "Role/profile", "Round", "Age"].map {
+            HTML.tag("th", [], .text($0))
+        }))
+        var parts: [HTML] = [
+            HTML.tag("h2", [], .text(group.heading), HTML.tag("span", [("class", "count")], .text("\(group.tickets.count)"))),
+            HTML.tag("table", [("class", "board")], head, HTML.tag("tbody", [], rows)),
+        ]
+        if visible.count < group.tickets.count {
+            var more = filters
+            more.status = group.stage
+            more.all = true
+            parts.append(HTML.tag("p", [], HTML.tag("a", [("href", URLText.path("/", query: more.pairs))],
+                                                     .text("Show all \(group.tickets.count) \(group.heading.lowercased())"))))
+        }
+        return HTML.tag("section", [("class", "group"), ("id", "group-\(group.stage)")], parts)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// HTML made from untrusted text. Everything a page shows from the board — titles, notes, evidence, transcripts,
+/// names, commit messages — is anyone's push away, so it enters a page only through `HTML.text` or `HTML.attribute`,
+/// which escape every character that could open markup; control and format characters are shown as escapes, as the
+/// terminal views show them.
+struct HTML: Sendable, CustomStringConvertible {
+    /// Markup known to be safe: written by us, or escaped.
+    private(set) var markup: String
+
+    private init(markup: String) { self.markup = markup }
+
+    var description: String { markup }
+
+    /// Our own markup, a literal in this module: never a value read from the board.
+    static func raw(_ markup: StaticString) -> HTML { HTML(markup: markup.description) }
+
+    /// Markup this module built from escaped parts (`tag`, `text`, `attribute`).
+    fileprivate static func trusted(_ markup: String) -> HTML { HTML(markup: markup) }
+
+    static let empty = HTML(markup: "")
+
+    /// `text` escaped for an element's content.
+    static func text(_ text: String) -> HTML { HTML(markup: escape(text)) }
+
+    /// `value` escaped for a double-quoted attribute.
+    static func attribute(_ value: String) -> String { escape(value) }
+
+    /// `text` with `&`, `<`, `>`, `"` and `'` as entities, and control and format characters shown as `\e`-style
+    /// escapes (a bidirectional override would reorder what a person reads).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\n", "\t": out.unicodeScalars.append(scalar)
+            default:
+                let value = scalar.value
+                if value < 0x20 || (0x7F..<0xA0).contains(value) {
+                    out += value == 0x1B ? "\\e" : value == 0x0D ? "\\r" : "\\x" + String(format: "%02X", value)
+                } else if value == 0x2028 || value == 0x2029 || scalar.properties.generalCategory == .format {
+                    out += "\\u{" + String(format: "%04X", value) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// An element `name` with attributes (names are ours; values are escaped) around `content`.
+    static func tag(_ name: StaticString, _ attributes: [(StaticString, String)] = [], _ content: HTML...) -> HTML {
+        tag(name, attributes, content)
+    }
+
+    static func tag(_ name: StaticString, _ attributes: [(StaticString, String)], _ content: [HTML]) -> HTML {
+        var out = "<\(name)"
+        for (key, value) in attributes { out += " \(key)=\"\(escape(value))\"" }
+        out += ">"
+        for part in content { out += part.markup }
+        out += "</\(name)>"
+        return HTML(markup: out)
+    }
+
+    /// A void element such as `input` or `meta`.
+    static func void(_ name: StaticString, _ attributes: [(StaticString, String)]) -> HTML {
+        var out = "<\(name)"
+        for (key, value) in attributes { out += " \(key)=\"\(escape(value))\"" }
+        return HTML(markup: out + ">")
+    }
+
+    /// The parts one after another.
+    static func join(_ parts: [HTML]) -> HTML {
+        HTML(markup: parts.map(\.markup).joined())
+    }
+
+    static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(markup: lhs.markup + rhs.markup) }
+
+    static func += (lhs: inout HTML, rhs: HTML) { lhs.markup += rhs.markup }
+}
+
+/// A query string or path segment, percent-encoded so that a value read from the board stays one value.
+enum URLText {
+    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+    static func component(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    /// `path?key=value&…` with the pairs whose value is not empty.
+    static func path(_ path: String, query: [(String, String)]) -> String {
+        let pairs = query.filter { !$0.1.isEmpty }.map { "\(component($0.0))=\(component($0.1))" }
+        return pairs.isEmpty ? path : path + "?" + pairs.joined(separator: "&")
+    }
+}
