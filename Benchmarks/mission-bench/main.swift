@@ -18,7 +18,8 @@ struct Arguments {
     var watcher = false
     var quick = false
     var hub = false
-    var tickets = 100
+    var console = false
+    var tickets: Int?
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -29,13 +30,14 @@ struct Arguments {
             case "--watcher": watcher = true
             case "--quick": quick = true
             case "--hub": hub = true
-            case "--tickets": tickets = Int(iterator.next() ?? "") ?? tickets
+            case "--console": console = true
+            case "--tickets": tickets = Int(iterator.next() ?? "")
             case "--sizes":
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]]")
                 exit(2)
             }
         }
@@ -168,7 +170,11 @@ if arguments.watcher {
     exit(0)
 }
 if arguments.hub {
-    try HubBench.run(tickets: arguments.tickets, latencyRuns: max(arguments.runs, 5))
+    try HubBench.run(tickets: arguments.tickets ?? 100, latencyRuns: max(arguments.runs, 5))
+    exit(0)
+}
+if arguments.console {
+    try ConsoleBench.run(tickets: arguments.tickets ?? 10_000, runs: max(arguments.runs, 5))
     exit(0)
 }
 print("mission-bench: median of \(arguments.runs) runs, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")

@@ -21,15 +21,16 @@ public struct HealthReading {
 }
 
 extension BoardContext {
-    /// Ticket `id`, active or archived, read for a view.
-    public func ticketDetail(_ id: String) throws -> TicketDetail {
-        var snapshot = try listing(parsing: [id])
+    /// Ticket `id`, active or archived, read for a view; from `loaded` when it is the board at the tip with
+    /// every ticket parsed (a resident view's), else from a listing that parses only what the view shows.
+    public func ticketDetail(_ id: String, loaded: BoardSnapshot? = nil) throws -> TicketDetail {
+        var snapshot = try loaded ?? listing(parsing: [id])
         var record = try self.record(id, in: snapshot)
         if record.spec?.kind == .campaign {
             // A campaign rolls up from its children, wherever they are: read the whole board, archive too.
             snapshot = try self.snapshot(includeArchived: true)
             record = try self.record(id, in: snapshot)
-        } else {
+        } else if loaded == nil {
             // Blockers and parent are read too, so their state shows.
             snapshot = try store.parsing((record.spec?.blockedBy ?? []) + [record.spec?.parent].compactMap { $0 }, in: snapshot)
         }
@@ -94,5 +95,23 @@ extension BoardContext {
     public func history(limit: Int) throws -> [Commit] {
         guard let tip = try store.tip() else { return [] }
         return try repository.log(from: tip, touching: [location.directory], limit: limit)
+    }
+}
+
+extension BoardContext {
+    /// The end of what running session `session` printed, redacted, when a watcher of this repository runs it (it
+    /// keeps each session's output under the git directory); nil for a session on another host, or none yet.
+    public func sessionOutputTail(_ session: String, maxBytes: Int = 4096) -> String? {
+        guard !session.contains("/"), !session.hasPrefix(".") else { return nil }
+        let path = "\(repository.gitDirectory)/mission/sessions/\(session)/output.log"
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return nil }
+        try? handle.seek(toOffset: size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0)
+        guard let data = try? handle.readToEnd(), !data.isEmpty else { return nil }
+        var text = String(decoding: data, as: UTF8.self)
+        // A cut in the middle of a line shows from the next whole one.
+        if size > UInt64(maxBytes), let newline = text.firstIndex(of: "\n") { text = String(text[text.index(after: newline)...]) }
+        return Redactor.redact(text)
     }
 }

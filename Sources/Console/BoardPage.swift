@@ -34,32 +34,38 @@ enum BoardPage {
     /// How many tickets of a group are shown before a "show all" link: a 10,000-ticket board stays a page.
     static let shown = 200
 
-    static func render(_ snapshot: BoardSnapshot, filters: BoardFilters, me: (name: String, email: String),
-                       context: PageContext, now: Date) -> String {
+    /// The stages where a person may be the one a ticket waits for; only these need a whole position to filter.
+    static let personStages: Set<String> = ["needs_input", "blocked", "in_review", "broken", "waiting"]
+
+    /// Every ticket is grouped by its stage (cheap); whole positions are worked out only for the rows shown and
+    /// for what the `needs` filter must look at, so the page costs what it shows, not the size of the board.
+    static func render(_ snapshot: BoardSnapshot, facets: BoardFacets, filters: BoardFilters,
+                       me: (name: String, email: String), context: PageContext, now: Date) -> String {
         var filter = TicketFilter()
         if !filters.owner.isEmpty { filter.owners = [filters.owner] }
+        let settings = snapshot.config.settings
         let records = snapshot.tickets(matching: filter).filter { record in
             (filters.label.isEmpty || record.spec?.labels.contains(filters.label) == true)
                 && (filters.campaign.isEmpty || record.spec?.parent == filters.campaign)
+                && (filters.status.isEmpty || snapshot.stage(of: record) == filters.status)
+                && (filters.needs.isEmpty || personStages.contains(snapshot.stage(of: record)) && {
+                    let position = snapshot.position(of: record)
+                    return position.needsPerson && (filters.needs != "me" || Self.isFor(position, me: me, settings: settings))
+                }())
         }
-        let settings = snapshot.config.settings
-        let positions = records.map { snapshot.position(of: $0) }.filter { position in
-            (filters.status.isEmpty || position.stage == filters.status)
-                && (filters.needs.isEmpty || position.needsPerson
-                    && (filters.needs != "me" || Self.isFor(position, me: me, settings: settings)))
-        }
-        let groups = BoardGroups.make(positions, includingCancelled: filters.status == "cancelled" || filters.all)
+        let groups = BoardGroups.make(records, stage: snapshot.stage(of:), finished: snapshot.finished,
+                                      includingCancelled: filters.status == "cancelled" || filters.all)
 
         var main: [HTML] = [HTML.tag("h1", [], .text("Board"))]
-        main.append(filterForm(snapshot, filters: filters))
+        main.append(filterForm(facets, filters: filters))
         if groups.isEmpty {
-            main.append(HTML.tag("p", [("class", "muted")], .text(positions.isEmpty && records.count == snapshot.tickets.count
+            main.append(HTML.tag("p", [("class", "muted")], .text(snapshot.tickets.isEmpty
                 ? "No tickets yet: 'mission new \"Title\"' makes one." : "No tickets match these filters.")))
         }
         for group in groups {
             main.append(section(group, filters: filters, snapshot: snapshot, now: now))
         }
-        let total = groups.reduce(0) { $0 + $1.tickets.count }
+        let total = groups.reduce(0) { $0 + $1.items.count }
         main.append(HTML.tag("p", [("class", "muted")], .text("\(total) ticket\(total == 1 ? "" : "s") shown of \(snapshot.tickets.count).")))
         return Layout.page(title: "Board · Mission Control", section: .board, context: context, main: .join(main))
     }
@@ -74,10 +80,8 @@ enum BoardPage {
         return owner == me.name || owner == me.email
     }
 
-    private static func filterForm(_ snapshot: BoardSnapshot, filters: BoardFilters) -> HTML {
-        let owners = Set(snapshot.tickets.compactMap { $0.spec?.owner }).sorted()
-        let labels = Set(snapshot.tickets.flatMap { $0.spec?.labels ?? [] }).sorted()
-        let campaigns = snapshot.tickets.filter { $0.spec?.kind == .campaign }.map { ($0.id, "\($0.id) \($0.spec?.title ?? "")") }
+    private static func filterForm(_ facets: BoardFacets, filters: BoardFilters) -> HTML {
+        let (owners, labels, campaigns) = (facets.owners, facets.labels, facets.campaigns)
         let stages = BoardGroups.order.map { ($0.stage, $0.heading.capitalized) }
         let needs = [("person", "a person"), ("me", "me")]
         func select(_ name: StaticString, _ label: String, _ options: [(String, String)], _ chosen: String) -> HTML {
@@ -98,10 +102,11 @@ enum BoardPage {
                         HTML.tag("a", [("href", "/")], .raw("clear")))
     }
 
-    private static func section(_ group: BoardGroups.Group, filters: BoardFilters, snapshot: BoardSnapshot, now: Date) -> HTML {
-        let visible = filters.all ? group.tickets[...] : group.tickets.prefix(shown)
+    private static func section(_ group: BoardGroups.Group<TicketRecord>, filters: BoardFilters, snapshot: BoardSnapshot,
+                                now: Date) -> HTML {
+        let visible = filters.all ? group.items[...] : group.items.prefix(shown)
         var rows: [HTML] = []
-        for p in visible {
+        for p in visible.map(snapshot.position(of:)) {
             var title: [HTML] = [.text(p.title)]
             if let next = p.nextAction {
                 title.append(HTML.tag("div", [("class", "next")], .text("→ \(next.who): \(next.what)")))
@@ -128,16 +133,38 @@ enum BoardPage {
             HTML.tag("th", [], .text($0))
         }))
         var parts: [HTML] = [
-            HTML.tag("h2", [], .text(group.heading), HTML.tag("span", [("class", "count")], .text("\(group.tickets.count)"))),
+            HTML.tag("h2", [], .text(group.heading), HTML.tag("span", [("class", "count")], .text("\(group.items.count)"))),
             HTML.tag("table", [("class", "board")], head, HTML.tag("tbody", [], rows)),
         ]
-        if visible.count < group.tickets.count {
+        if visible.count < group.items.count {
             var more = filters
             more.status = group.stage
             more.all = true
             parts.append(HTML.tag("p", [], HTML.tag("a", [("href", URLText.path("/", query: more.pairs))],
-                                                     .text("Show all \(group.tickets.count) \(group.heading.lowercased())"))))
+                                                     .text("Show all \(group.items.count) \(group.heading.lowercased())"))))
         }
         return HTML.tag("section", [("class", "group"), ("id", "group-\(group.stage)")], parts)
+    }
+}
+
+/// The values the board's filters offer: every owner, label and campaign on the board, worked out once per commit.
+struct BoardFacets {
+    let owners: [String]
+    let labels: [String]
+    /// Each campaign's id and its id and title.
+    let campaigns: [(String, String)]
+
+    init(_ snapshot: BoardSnapshot) {
+        var owners = Set<String>(), labels = Set<String>()
+        var campaigns: [(String, String)] = []
+        for record in snapshot.tickets {
+            guard let spec = record.spec else { continue }
+            if let owner = spec.owner { owners.insert(owner) }
+            labels.formUnion(spec.labels)
+            if spec.kind == .campaign { campaigns.append((record.id, "\(record.id) \(spec.title)")) }
+        }
+        self.owners = owners.sorted()
+        self.labels = labels.sorted()
+        self.campaigns = campaigns
     }
 }

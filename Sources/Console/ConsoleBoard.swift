@@ -8,7 +8,7 @@ import Git
 /// the parsed board of the branch tip it last read, so that pages cost their rendering, not a board load.
 actor ConsoleBoard {
     private let context: BoardContext
-    private var cached: (tip: ObjectID, snapshot: BoardSnapshot)?
+    private var cached: (tip: ObjectID, snapshot: BoardSnapshot, facets: BoardFacets)?
 
     init(repository: String?, branch: String?, dir: String?) throws {
         context = try BoardContext.open(repository: repository, branch: branch, dir: dir)
@@ -29,26 +29,31 @@ actor ConsoleBoard {
         return (signature.name, signature.email)
     }
 
-    private func snapshot() throws -> BoardSnapshot {
+    /// The board at the tip, every ticket parsed, and the values its filters offer: read again only where a commit
+    /// changed it.
+    private func board() throws -> (snapshot: BoardSnapshot, facets: BoardFacets) {
         let tip = try context.store.tip()
-        if let cached, cached.tip == tip { return cached.snapshot }
-        let snapshot = try context.snapshot()
-        if let tip { cached = (tip, snapshot) }
-        return snapshot
+        if let cached, cached.tip == tip { return (cached.snapshot, cached.facets) }
+        let snapshot = try cached.map { try context.store.refreshed($0.snapshot) } ?? context.snapshot()
+        let facets = BoardFacets(snapshot)
+        if let tip { cached = (tip, snapshot, facets) }
+        return (snapshot, facets)
     }
+
+    private func snapshot() throws -> BoardSnapshot { try board().snapshot }
 
     private func page(_ access: Access.Grant) -> PageContext {
         let me = identity()
-        return PageContext(tip: tip(), csrf: access.csrf, identity: me.email.isEmpty ? me.name : "\(me.name) <\(me.email)>",
-                           board: boardLabel)
+        return PageContext(tip: tip(), csrf: access.csrf, name: me.name, email: me.email, board: boardLabel)
     }
 
     func boardPage(_ filters: BoardFilters, access: Access.Grant) throws -> String {
-        BoardPage.render(try snapshot(), filters: filters, me: identity(), context: page(access), now: Date())
+        let (snapshot, facets) = try board()
+        return BoardPage.render(snapshot, facets: facets, filters: filters, me: identity(), context: page(access), now: Date())
     }
 
     func ticketPage(_ id: String, notice: HTML, access: Access.Grant) throws -> String {
-        let detail = try context.ticketDetail(id)
+        let detail = try context.ticketDetail(id, loaded: try snapshot())
         var extras = TicketExtras()
         extras.work = try? context.branchWork(id)
         if let tip = detail.snapshot.commit {
@@ -67,9 +72,12 @@ actor ConsoleBoard {
         let now = Date()
         let reading = try context.health(window: window, now: now)
         let board = try snapshot()
-        let waiting = board.tickets.map { board.position(of: $0) }.filter(\.needsPerson)
-        return HealthPage.render(reading.report, problems: reading.problems, waiting: waiting, window: window.text,
-                                 context: page(access), now: now)
+        let waiting = board.tickets.filter { BoardPage.personStages.contains(board.stage(of: $0)) }
+            .map { board.position(of: $0) }.filter(\.needsPerson)
+        var output: [String: String] = [:]
+        for session in reading.report.sessions { output[session.session] = context.sessionOutputTail(session.session) }
+        return HealthPage.render(reading.report, problems: reading.problems, waiting: waiting, output: output,
+                                 window: window.text, context: page(access), now: now)
     }
 
     func logPage(access: Access.Grant) throws -> String {

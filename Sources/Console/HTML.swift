@@ -1,3 +1,4 @@
+import Board
 import Foundation
 
 /// HTML made from untrusted text. Everything a page shows from the board — titles, notes, evidence, transcripts,
@@ -26,28 +27,24 @@ struct HTML: Sendable, CustomStringConvertible {
     /// `value` escaped for a double-quoted attribute.
     static func attribute(_ value: String) -> String { escape(value) }
 
-    /// `text` with `&`, `<`, `>`, `"` and `'` as entities, and control and format characters shown as `\e`-style
-    /// escapes (a bidirectional override would reorder what a person reads).
+    /// `text` with control and format characters shown as escapes, as the terminal views show them (a
+    /// bidirectional override would reorder what a person reads), and `&`, `<`, `>`, `"` and `'` as entities.
+    /// `&`, `<`, `>`, `"` and `'`.
+    private static let markupBytes: Set<UInt8> = [0x26, 0x3C, 0x3E, 0x22, 0x27]
+
     static func escape(_ text: String) -> String {
+        let visible = VisibleText.escaped(text, keepingNewlines: true)
+        guard visible.utf8.contains(where: markupBytes.contains) else { return visible }
         var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
+        out.reserveCapacity(visible.utf8.count + 16)
+        for character in visible.unicodeScalars {
+            switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            case "\n", "\t": out.unicodeScalars.append(scalar)
-            default:
-                let value = scalar.value
-                if value < 0x20 || (0x7F..<0xA0).contains(value) {
-                    out += value == 0x1B ? "\\e" : value == 0x0D ? "\\r" : "\\x" + String(format: "%02X", value)
-                } else if value == 0x2028 || value == 0x2029 || scalar.properties.generalCategory == .format {
-                    out += "\\u{" + String(format: "%04X", value) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            default: out.unicodeScalars.append(character)
             }
         }
         return out

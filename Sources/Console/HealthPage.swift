@@ -5,8 +5,9 @@ import Foundation
 /// `/health`: runners, live sessions with their age and leases, per-profile outcomes by root cause, rate-limit
 /// parks, and what needs a person now.
 enum HealthPage {
-    static func render(_ report: HealthReport, problems: [String], waiting: [TicketPosition], window: String,
-                       context: PageContext, now: Date) -> String {
+    /// `output` is the end of what each running session printed, by session id, for the sessions of this host.
+    static func render(_ report: HealthReport, problems: [String], waiting: [TicketPosition], output: [String: String],
+                       window: String, context: PageContext, now: Date) -> String {
         var main: [HTML] = [HTML.tag("h1", [], .raw("Health"))]
         let order = ["running", "queued", "failed", "needs_input", "blocked", "waiting", "in_review", "done", "cancelled"]
         let counts = order.compactMap { name in report.statuses[name].map { "\($0) \(name)" } }
@@ -41,13 +42,16 @@ enum HealthPage {
         if report.sessions.isEmpty {
             main.append(HTML.tag("p", [("class", "muted")], .raw("No session is running.")))
         } else {
-            main.append(table(["Ticket", "Gate", "Profile", "Runner", "Age", "Lease"], report.sessions.map { session in
+            main.append(table(["Ticket", "Gate", "Profile", "Runner", "Age", "Lease", "Last output"], report.sessions.map { session in
                 let lease = session.leaseUntil.map { until in
                     session.leaseExpired ? "ran out \(Layout.age(until, now: now)) ago"
                         : "holds \(TicketPosition.compactAge(until.timeIntervalSince(now))) more"
                 } ?? "-"
+                let last = output[session.session].flatMap { $0.split(separator: "\n").last.map(String.init) }
+                let shown = last.map { HTML.tag("code", [("class", "last-output")], .text(String($0.prefix(160)))) }
+                    ?? HTML.tag("span", [("class", "muted")], .text("none here (another host, or nothing yet)"))
                 return [Layout.ticketLink(session.ticket), .text(session.gate ?? "-"), .text(session.profile ?? "-"),
-                        .text(session.runner ?? "-"), .text(Layout.age(session.started, now: now)), .text(lease)]
+                        .text(session.runner ?? "-"), .text(Layout.age(session.started, now: now)), .text(lease), shown]
             }))
         }
 

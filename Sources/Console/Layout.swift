@@ -8,7 +8,9 @@ struct PageContext: Sendable {
     /// The value every form posts back as `csrf`; nil when this browser holds no token, and may not act.
     var csrf: String?
     /// The git identity the console's actions are signed with.
-    var identity: String
+    var name: String
+    var email: String
+    var identity: String { email.isEmpty ? name : "\(name) <\(email)>" }
     /// The board's branch and folder, for the header.
     var board: String
 }
@@ -30,9 +32,9 @@ enum Layout {
         }
         nav.append(HTML.tag("span", [("class", "muted")], .text(context.board)))
         let access = context.csrf == nil
-            ? HTML.tag("span", [("class", "live"), ("title", "open the link mission serve printed to act")], .raw("read-only · "))
-            : HTML.tag("span", [("class", "live"), ("title", "actions are signed as this identity")], .text("as \(context.identity) · "))
-        nav.append(access + HTML.tag("span", [("id", "live"), ("class", "live")], .raw("connecting…")))
+            ? HTML.tag("span", [("title", "open the link mission serve printed to act")], .raw("read-only · "))
+            : HTML.tag("span", [("title", "actions are signed as this identity")], .text("as \(context.identity) · "))
+        nav.append(HTML.tag("span", [("class", "live")], access, HTML.tag("span", [("id", "live")], .raw("connecting…"))))
         let body = HTML.tag("body", [("data-tip", context.tip ?? "")],
                             HTML.tag("header", [("class", "top")], nav),
                             HTML.tag("div", [("id", "stale"), ("class", "card")],

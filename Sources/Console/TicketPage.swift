@@ -108,16 +108,24 @@ enum TicketPage {
             ]))
         }
         if status?.status == .waiting, case .human(let group)? = position.executor, let gate = status?.gate {
-            parts.append(Layout.form("\(base)/signoff", context: context, class: "card action-signoff", [
-                HTML.tag("strong", [], .text("Sign off \(gate) (approver group \(group))")),
-                HTML.void("input", [("type", "hidden"), ("name", "gate"), ("value", gate)]),
-                HTML.tag("label", [("for", "signoff-note")], .raw(" Note (a rejection needs one)")),
-                HTML.tag("textarea", [("name", "note"), ("id", "signoff-note")]),
-                HTML.tag("div", [("class", "actions")],
-                         HTML.tag("button", [("type", "submit"), ("name", "decision"), ("value", "approve")], .raw("Approve")),
-                         HTML.tag("button", [("type", "submit"), ("name", "decision"), ("value", "reject"), ("class", "plain")],
-                                  .raw("Reject"))),
-            ]))
+            let settings = snapshot.config.settings
+            if settings.isApprover(in: group, name: context.name, email: context.email) {
+                parts.append(Layout.form("\(base)/signoff", context: context, class: "card action-signoff", [
+                    HTML.tag("strong", [], .text("Sign off \(gate) (approver group \(group))")),
+                    HTML.void("input", [("type", "hidden"), ("name", "gate"), ("value", gate)]),
+                    HTML.tag("label", [("for", "signoff-note")], .raw(" Note (a rejection needs one)")),
+                    HTML.tag("textarea", [("name", "note"), ("id", "signoff-note")]),
+                    HTML.tag("div", [("class", "actions")],
+                             HTML.tag("button", [("type", "submit"), ("name", "decision"), ("value", "approve")], .raw("Approve")),
+                             HTML.tag("button", [("type", "submit"), ("name", "decision"), ("value", "reject"), ("class", "plain")],
+                                      .raw("Reject"))),
+                ]))
+            } else {
+                // The library would refuse this person's sign-off: the page says who may sign instead of offering it.
+                let members = settings.approvers[group] ?? []
+                parts.append(HTML.tag("div", [("class", "card")], .text("\(gate) waits for a sign-off from approver group '\(group)' ("
+                    + (members.isEmpty ? "nobody is listed" : members.joined(separator: ", ")) + "); \(context.identity) is not in it.")))
+            }
         }
         let profiles = snapshot.config.runtimes.profiles.keys.sorted()
         if !record.isClosed, !profiles.isEmpty {
@@ -175,11 +183,12 @@ enum TicketPage {
                     body.append(evidence(name: packet.name, p, commit: extras.packetCommits[packet.name]))
                 }
             }
-            let failed = packets.contains { packet in
-                if case .success(let p) = packet.result { return p.verdict?.decision == .fail || p.verdict?.decision == .returnForFixes
-                    || p.signoff?.decision == .reject || p.terminal?.status == .error }
-                return false
-            }
+            // A gate reads as its latest packet says: a return that was fixed later is history, not the state.
+            let failed = packets.last.map { packet in
+                guard case .success(let p) = packet.result else { return true }
+                return p.verdict?.decision == .fail || p.verdict?.decision == .returnForFixes
+                    || p.signoff?.decision == .reject || p.terminal?.status == .error
+            } ?? false
             items.append(HTML.tag("li", [("class", failed ? "fail" : packets.isEmpty ? "" : "pass")], body))
         }
         for packet in detail.packets {

@@ -122,13 +122,7 @@ extension BoardSnapshot {
         let title = spec?.title
             ?? diagnostics(for: record.id).first?.message
             ?? (record.isParsed ? "cannot be read" : "not loaded")
-        let stage: String = if let status {
-            status.status.rawValue
-        } else if let spec {
-            spec.state.rawValue
-        } else {
-            "broken"
-        }
+        let stage = stage(of: record)
         var position = TicketPosition(
             id: record.id, title: title, kind: spec?.kind, stage: stage, started: status != nil,
             workflow: spec.map(workflowName(of:)), gate: status?.gate, gateIndex: nil, gateCount: nil, executor: nil,

@@ -38,14 +38,14 @@ struct BoardView: ParsableCommand {
             if json {
                 try Output.json(BoardJSON(
                     groups: grouped.map { group in
-                        BoardJSON.Group(status: group.stage, heading: group.heading, tickets: group.tickets.map {
+                        BoardJSON.Group(status: group.stage, heading: group.heading, tickets: group.items.map {
                             PositionView($0, now: now, campaign: rollups[$0.id].map(CampaignView.init))
                         })
                     },
                     owners: owner.sorted(), hiddenCancelled: hidden, now: now))
                 return
             }
-            print(Output.visible(Self.render(grouped.map { ($0.heading, $0.tickets) }, rollups: rollups, hidden: hidden,
+            print(Output.visible(Self.render(grouped.map { ($0.heading, $0.items) }, rollups: rollups, hidden: hidden,
                                              owners: owner, now: now, width: Output.lineWidth), keepingNewlines: true))
         }
     }
