@@ -91,6 +91,15 @@ extension BoardContext {
                           patch: patch.text, truncated: patch.truncated)
     }
 
+    /// Ticket `id`'s history, newest first: the commits that touch its folder, and its archive folder once archived.
+    public func ticketHistory(_ id: String, in snapshot: BoardSnapshot, limit: Int?) throws -> [Commit] {
+        guard snapshot.contains(id) else { throw Self.noTicket(id, in: snapshot) }
+        guard let tip = snapshot.commit else { throw ActionError("the board has no commits") }
+        var paths = [location.ticketFolder(id)]
+        if let archived = snapshot.archivedFolders[id] { paths.append(archived) }
+        return try repository.log(from: tip, touching: paths, limit: limit)
+    }
+
     /// The board's recent history, newest first: the commits on the board's branch that touch its folder.
     public func history(limit: Int) throws -> [Commit] {
         guard let tip = try store.tip() else { return [] }

@@ -57,9 +57,7 @@ actor ConsoleBoard {
         var extras = TicketExtras()
         extras.work = try? context.branchWork(id)
         if let tip = detail.snapshot.commit {
-            var paths = [context.location.ticketFolder(id)]
-            if let archived = detail.snapshot.archivedFolders[id] { paths.append(archived) }
-            extras.history = try context.repository.log(from: tip, touching: paths, limit: 50)
+            extras.history = try context.ticketHistory(id, in: detail.snapshot, limit: 50)
             for packet in detail.packets {
                 let path = "\(detail.record.folder)/\(TicketFile.evidence)/\(packet.name)"
                 extras.packetCommits[packet.name] = try context.repository.log(from: tip, touching: [path], limit: 1).first?.id

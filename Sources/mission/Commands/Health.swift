@@ -3,7 +3,6 @@ import ArgumentParser
 import Board
 import Control
 import Foundation
-import Git
 
 /// `mission health`: the runners and their sessions and leases, how each runtime profile's recent sessions
 /// ended, which profiles a rate limit parks, and the tickets by status.

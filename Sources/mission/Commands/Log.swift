@@ -22,13 +22,7 @@ struct Log: ParsableCommand {
     func run() throws {
         try failing {
             let context = try BoardContext.open(board)
-            let snapshot = try context.listing()
-            guard snapshot.contains(id) else { throw BoardContext.noTicket(id, in: snapshot) }
-            guard let tip = snapshot.commit else { throw MissionFailure("the board has no commits") }
-            // An archived ticket's history runs through both folders.
-            var paths = [context.location.ticketFolder(id)]
-            if let archived = snapshot.archivedFolders[id] { paths.append(archived) }
-            let commits = try context.repository.log(from: tip, touching: paths, limit: limit)
+            let commits = try context.ticketHistory(id, in: try context.listing(), limit: limit)
             if json {
                 try Output.json(commits.map(LogEntry.init))
                 return

@@ -3,7 +3,6 @@ import ArgumentParser
 import Board
 import Control
 import Foundation
-import Git
 
 /// `mission show ID`: spec, status, evidence and notes of one ticket.
 struct Show: ParsableCommand {
