@@ -124,3 +124,43 @@ extension BoardContext {
         return Redactor.redact(text)
     }
 }
+
+/// The status ledger of a board, or of one campaign.
+public struct LedgerReading {
+    public let rows: [Ledger.Row]
+    /// The baseline check's latest run; nil when the board names none or it has not run.
+    public let baseline: Ledger.Baseline?
+}
+
+extension BoardContext {
+    /// The ledger's rows: every active ticket, campaigns with their children under them; with `campaign`, that
+    /// campaign alone. Every mark comes from committed evidence packets.
+    /// `loaded` is the board at the tip with every ticket parsed, when the caller has it.
+    public func ledger(campaign: String? = nil, loaded: BoardSnapshot? = nil) throws -> LedgerReading {
+        let snapshot = try loaded ?? self.snapshot()
+        if let campaign {
+            let record = try activeRecord(campaign, in: snapshot)
+            guard record.spec?.kind == .campaign else {
+                throw ActionError("\(campaign) is a \(record.spec?.kind.rawValue ?? "broken ticket"), not a campaign\n  'mission ledger' without --campaign lists every ticket")
+            }
+        }
+        guard let commit = snapshot.commit else { return LedgerReading(rows: [], baseline: nil) }
+        let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
+        let baseline = try self.baseline(source: source)
+        let rows = Ledger.rows(snapshot, campaign: campaign, baseline: baseline) { source.decodedEvidence(of: $0) }
+        return LedgerReading(rows: rows, baseline: baseline)
+    }
+
+    /// The baseline check's latest run, from the last packet in the baseline folder.
+    func baseline(source: TreeSource) throws -> Ledger.Baseline? {
+        let folder = location.baselineFolder
+        guard let latest = try source.entries(in: folder)?.map(\.name).filter({ $0.hasSuffix(".yaml") }).max() else { return nil }
+        let path = "\(folder)/\(latest)"
+        guard let entry = try source.entry(at: path), let bytes = try? source.read(entry),
+              let packet = try? YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self) else {
+            return Ledger.Baseline(green: false, proof: path, commit: nil, summary: "the latest baseline packet does not load")
+        }
+        return Ledger.Baseline(green: Ledger.passed(packet), proof: path, commit: packet.change?.head,
+                               summary: packet.terminal?.summary ?? packet.summary)
+    }
+}

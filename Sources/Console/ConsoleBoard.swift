@@ -78,6 +78,10 @@ actor ConsoleBoard {
                                  window: window.text, context: page(access), now: now)
     }
 
+    func ledgerPage(campaign: String?, access: Access.Grant) throws -> String {
+        LedgerPage.render(try context.ledger(campaign: campaign, loaded: try snapshot()), campaign: campaign, context: page(access))
+    }
+
     func logPage(access: Access.Grant) throws -> String {
         LogPage.render(try context.history(limit: LogPage.limit), context: page(access))
     }

@@ -18,7 +18,7 @@ struct PageContext: Sendable {
 /// The console's pages: one layout around each page's `main`.
 enum Layout {
     enum Section: String, CaseIterable, Sendable {
-        case board, health, log
+        case board, ledger, health, log
 
         var path: String { self == .board ? "/" : "/\(rawValue)" }
         var label: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }

@@ -62,6 +62,14 @@ enum Routes {
             }
             return try await page { try await board.healthPage(window: window, access: grant(request, access)) }
         }
+        router.get("/ledger") { request, _ in
+            let campaign = Self.query(request)["campaign"].flatMap { $0.isEmpty ? nil : $0 }
+            do {
+                return html(try await board.ledgerPage(campaign: campaign, access: grant(request, access)))
+            } catch let error as ActionError {
+                return html(await board.errorPage(error.message, access: grant(request, access)), status: .notFound)
+            }
+        }
         router.get("/log") { request, _ in
             try await page { try await board.logPage(access: grant(request, access)) }
         }

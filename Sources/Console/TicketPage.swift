@@ -251,7 +251,7 @@ enum TicketPage {
         if let tail = p.transcript?.tail, !tail.isEmpty {
             lines.append(HTML.tag("details", [], HTML.tag("summary", [], .raw("Transcript tail")), HTML.tag("pre", [("class", "transcript")], .text(tail))))
         }
-        return HTML.tag("div", [("class", "card packet")], lines)
+        return HTML.tag("div", [("class", "card packet"), ("id", "packet-\(name)")], lines)
     }
 
     private static func specSection(_ spec: Ticket, record: TicketRecord, snapshot: BoardSnapshot) -> HTML {

@@ -82,6 +82,12 @@ final class Sandbox {
         try run(Self.missionBinary, arguments, stdin: stdin, environment: environment)
     }
 
+    /// Runs `mission` with the arguments in a list.
+    @discardableResult
+    func mission(arguments: [String]) throws -> RunResult {
+        try run(Self.missionBinary, arguments)
+    }
+
     /// Runs `git` with `arguments` in the sandbox.
     @discardableResult
     func git(_ arguments: String...) throws -> RunResult {

@@ -264,13 +264,28 @@ public struct Gate: Sendable, Hashable, Codable {
     public var maxRounds: Int?
     /// Time limit of a check gate.
     public var timeout: Interval?
+    /// The status ledger's column this gate proves, when not the one its kind implies (see `LedgerColumn`).
+    public var ledger: LedgerColumn?
+
+    /// A gate; set exactly one of `role`, `check` and `human`.
+    public init(name: String, role: String? = nil, check: String? = nil, human: String? = nil, onFail: String? = nil,
+                maxRounds: Int? = nil, timeout: Interval? = nil, ledger: LedgerColumn? = nil) {
+        self.name = name
+        self.role = role
+        self.check = check
+        self.human = human
+        self.onFail = onFail
+        self.maxRounds = maxRounds
+        self.timeout = timeout
+        self.ledger = ledger
+    }
 
     /// The keys of a gate.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, role, check, human
         case onFail = "on_fail"
         case maxRounds = "max_rounds"
-        case timeout
+        case timeout, ledger
     }
 
     /// Which kind of gate this is, from the one of `role`, `check`, `human` that is set.
@@ -304,17 +319,62 @@ public struct Gate: Sendable, Hashable, Codable {
 public struct Workflow: Sendable, Hashable, Codable {
     /// Review rounds before a person must look.
     public var maxRounds: Int
+    /// What kind of work its tickets are: the ledger columns they need beyond those its gates prove.
+    public var workClass: WorkClass?
     /// The gates in order.
     public var gates: [Gate]
 
     /// The keys of a workflow.
-    public enum CodingKeys: String, CodingKey, CaseIterable { case maxRounds = "max_rounds", gates }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case maxRounds = "max_rounds", workClass = "class", gates }
 
     /// Decodes a workflow; `gates` is required.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxRounds = try c.decodeIfPresent(Int.self, forKey: .maxRounds) ?? 3
+        workClass = try c.decodeIfPresent(WorkClass.self, forKey: .workClass)
         gates = try c.decode([Gate].self, forKey: .gates)
+    }
+}
+
+/// A column of the status ledger: what a ticket's evidence proves.
+public enum LedgerColumn: String, StrictEnum {
+    /// Documentation written and reviewed.
+    case docs
+    /// The code change: an agent gate whose role writes (permission `write`).
+    case code
+    /// Tests: a check gate.
+    case tests
+    /// Review: an agent gate whose role reads (permission `read`), such as a QA reviewer's verdict.
+    case review
+    /// Verified in a browser.
+    case browser
+    /// A person's sign-off: a human gate.
+    case signoff
+}
+
+/// The kind of work a workflow's tickets are: which ledger columns they need. A ticket needs the columns its
+/// workflow's gates prove and those of its class; any other column is `n/a`, and a column the class needs but no
+/// gate proves is `no` until the workflow gets such a gate.
+public enum WorkClass: String, StrictEnum {
+    /// Code, tests, review and a sign-off; no docs or browser column.
+    case codeOnly = "code-only"
+    /// A user interface: code, tests, review, a browser check and a sign-off.
+    case ui
+    /// A mobile interface: as `ui`, checked at a phone's width.
+    case mobile
+    /// A design or architecture decision: docs, review and a sign-off.
+    case architecture
+    /// Scheduled work (a job's ticket): code and tests.
+    case scheduled
+
+    /// The columns this class needs.
+    public var columns: Set<LedgerColumn> {
+        switch self {
+        case .codeOnly: [.code, .tests, .review, .signoff]
+        case .ui, .mobile: [.code, .tests, .review, .browser, .signoff]
+        case .architecture: [.docs, .review, .signoff]
+        case .scheduled: [.code, .tests]
+        }
     }
 }
 

@@ -121,10 +121,12 @@ jobs: {}
 # Gate sequences. A gate is an agent (role), a check the watcher runs itself (check), or a person (human).
 # on_fail names the gate a failure returns to; max_rounds caps review rounds before a person must look.
 # code runs `make test` itself: choose it (default_workflow in mission.yaml, or a ticket's workflow) once the
-# repository has that target.
+# repository has that target. class says what kind of work a workflow's tickets are, and so which columns of
+# the status ledger (mission ledger) they need; ledger names the column a gate proves when its kind does not.
 workflows:
   code:
     max_rounds: 3
+    class: code-only
     gates:
       - {name: implement, role: coder}
       - {name: review, role: qa, on_fail: implement}
@@ -133,17 +135,18 @@ workflows:
       - {name: release, human: release, on_fail: implement}
   ui:
     max_rounds: 3
+    class: ui
     gates:
-      - {name: design, role: designer}
+      - {name: design, role: designer, ledger: docs}
       - {name: implement, role: coder}
       - {name: review, role: qa, on_fail: implement}
-      - {name: browser, role: tester, on_fail: implement}
+      - {name: browser, role: tester, on_fail: implement, ledger: browser}
       - {name: signoff, human: designer, on_fail: implement}
       - {name: validate, role: validator, on_fail: implement}
   research:
     max_rounds: 2
     gates:
-      - {name: analyse, role: planner}
+      - {name: analyse, role: planner, ledger: docs}
       - {name: review, role: qa, on_fail: analyse}
   task:                     # the default: works in any repository; a reviewer still checks the change
     max_rounds: 3
@@ -2002,6 +2005,21 @@ description: {{description}}
             "minimum": 1,
             "maximum": 9223372036854775807
           },
+          "class": {
+            "description": "What kind of work the workflow's tickets are: the status ledger's columns they need beyond those the gates prove. code-only: code, tests, review, signoff; ui and mobile: those and browser; architecture: docs, review, signoff; scheduled: code, tests.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "code-only",
+              "ui",
+              "mobile",
+              "architecture",
+              "scheduled",
+              null
+            ]
+          },
           "gates": {
             "description": "The gates, in order; at least one.",
             "type": "array",
@@ -2071,6 +2089,22 @@ description: {{description}}
                     "null"
                   ],
                   "pattern": "^[1-9][0-9]*[smhdw]$"
+                },
+                "ledger": {
+                  "description": "The status ledger's column this gate proves, when not the one its kind implies (an agent gate: code when its role writes, review when it reads; a check: tests; a human gate: signoff).",
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "enum": [
+                    "docs",
+                    "code",
+                    "tests",
+                    "review",
+                    "browser",
+                    "signoff",
+                    null
+                  ]
                 }
               },
               "required": [
