@@ -164,3 +164,40 @@ extension BoardContext {
                                summary: packet.terminal?.summary ?? packet.summary)
     }
 }
+
+/// One artifact of a ticket, with the packet that lists it.
+public struct ArtifactEntry: Sendable {
+    /// The packet's file name.
+    public let packet: String
+    public let gate: String
+    public let artifact: Artifact
+}
+
+extension BoardContext {
+    /// The artifacts ticket `id`'s packets list, packet by packet.
+    public func artifacts(of id: String) throws -> [ArtifactEntry] {
+        let detail = try ticketDetail(id)
+        return detail.packets.flatMap { item -> [ArtifactEntry] in
+            guard case .success(let packet) = item.result else { return [] }
+            return (packet.artifacts ?? []).map { ArtifactEntry(packet: item.name, gate: packet.gate, artifact: $0) }
+        }
+    }
+
+    /// The contents of an artifact's blob; fails, saying how to get it, when this repository does not have it.
+    public func contents(of artifact: Artifact) throws -> [UInt8] {
+        guard let hex = artifact.blob, let id = ObjectID(hex: hex) else {
+            throw ActionError("\(artifact.name) has no blob: \(artifact.description ?? "it was not stored")")
+        }
+        do {
+            return try repository.blob(id)
+        } catch {
+            throw ActionError("the blob \(id.short) of \(artifact.name) is not in this repository\n  fetch the side refs: git fetch origin '+refs/mission/*:refs/mission/*'")
+        }
+    }
+
+    /// The artifact of ticket `id` whose blob is `blob`; nil when none of its packets lists it (the console serves
+    /// only what a ticket's evidence names).
+    public func artifact(_ blob: String, of id: String) throws -> Artifact? {
+        try artifacts(of: id).first { $0.artifact.blob == blob }?.artifact
+    }
+}

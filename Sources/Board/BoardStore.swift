@@ -176,6 +176,31 @@ public final class BoardStore {
     /// Who this store's commits are by when it is not the person running the command: a runner's identity.
     public var signer: CommitIdentity?
 
+    /// Commits `files` (paths and contents) on the side ref `reference` (transcripts, artifacts), outside the
+    /// board's branch so they never bloat it; with compare-and-swap, read again when another writer moved it.
+    /// Returns each file's blob id, in order.
+    @discardableResult
+    public func storeOnSideRef(_ files: [(path: String, bytes: [UInt8])], reference: String,
+                               message: String) throws(GitError) -> [ObjectID] {
+        let blobs = try files.map { (file) throws(GitError) in try repository.writeBlob(file.bytes) }
+        guard !files.isEmpty else { return [] }
+        for attempt in 1...8 {
+            let parent = try repository.referenceTarget(reference)
+            let base = try parent.map { (commit) throws(GitError) in try repository.commit(commit).tree }
+            let tree = try repository.updateTree(base, applying: zip(files, blobs).map { .write(path: $0.0.path, blob: $0.1) })
+            let signature = try identity()
+            let commit = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
+                                                     committer: signature, message: message.hasSuffix("\n") ? message : message + "\n")
+            do {
+                try repository.updateReference(reference, to: commit, expecting: parent, logMessage: "mission: \(message)")
+                return blobs
+            } catch {
+                guard error.code == .referenceMoved, attempt < 8 else { throw error }  // lost a race: read again
+            }
+        }
+        return blobs
+    }
+
     /// The identity that signs commits: the `signer` when set (a runner), else `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL`
     /// when set, else git config.
     public func identity(at date: Date = Date()) throws(GitError) -> Signature {

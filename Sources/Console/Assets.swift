@@ -47,6 +47,9 @@ enum Assets {
     .timeline li.fail { border-color: var(--bad); } .timeline li.pass { border-color: var(--good); }
     dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .8rem; margin: 0; }
     dl.fields dt { color: var(--muted); } dl.fields dd { margin: 0; overflow-wrap: anywhere; }
+    .artifacts .images { display: flex; flex-wrap: wrap; gap: .5rem; }
+    figure.artifact { margin: 0; max-width: 100%; } figure.artifact img { max-width: 100%; max-height: 24rem; border: 1px solid var(--line); }
+    figure.artifact figcaption { font-size: .8rem; color: var(--muted); }
     #stale { display: none; } #stale.shown { display: block; }
     @media (max-width: 640px) {
       main { padding: .6rem; }

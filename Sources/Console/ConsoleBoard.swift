@@ -86,6 +86,13 @@ actor ConsoleBoard {
         LogPage.render(try context.history(limit: LogPage.limit), context: page(access))
     }
 
+    /// The artifact `blob` of ticket `id`, as its packet names it, with its contents; nil when no packet of the
+    /// ticket lists that blob (the console serves only what a ticket's evidence names).
+    func artifact(_ blob: String, of id: String) throws -> (artifact: Artifact, bytes: [UInt8])? {
+        guard let artifact = try context.artifact(blob, of: id) else { return nil }
+        return (artifact, try context.contents(of: artifact))
+    }
+
     /// A page that says what went wrong, in the library's words.
     func errorPage(_ message: String, access: Access.Grant) -> String {
         Layout.page(title: "Mission Control", section: nil, context: page(access),

@@ -62,6 +62,19 @@ enum Routes {
             }
             return try await page { try await board.healthPage(window: window, access: grant(request, access)) }
         }
+        router.get("/tickets/:id/artifacts/:blob") { request, context in
+            let id = try context.parameters.require("id")
+            let blob = try context.parameters.require("blob")
+            do {
+                guard let found = try await board.artifact(blob, of: id) else {
+                    return html(await board.errorPage("no packet of \(id) names the artifact \(blob)", access: grant(request, access)),
+                                status: .notFound)
+                }
+                return Self.artifact(found.artifact, bytes: found.bytes)
+            } catch let error as ActionError {
+                return html(await board.errorPage(error.message, access: grant(request, access)), status: .notFound)
+            }
+        }
         router.get("/ledger") { request, _ in
             let campaign = Self.query(request)["campaign"].flatMap { $0.isEmpty ? nil : $0 }
             do {
@@ -129,6 +142,28 @@ enum Routes {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// Media types shown in the page itself; any other artifact is a download, never rendered (an SVG or HTML
+    /// artifact could carry script).
+    static let inline: Set<String> = ["image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"]
+
+    /// An artifact's bytes, sandboxed: its own Content-Security-Policy forbids everything, and a type not known to
+    /// be inert is sent as a download.
+    static func artifact(_ artifact: Artifact, bytes: [UInt8]) -> Response {
+        var headers = HTTPFields()
+        let type = artifact.mediaType ?? "application/octet-stream"
+        if inline.contains(type) {
+            headers[.contentType] = type == "text/plain" ? "text/plain; charset=utf-8" : type
+        } else {
+            headers[.contentType] = "application/octet-stream"
+            let name = artifact.name.split(separator: "/").last.map(String.init) ?? "artifact"
+            let safe = String(name.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" }.map(Character.init))
+            headers[.contentDisposition] = "attachment; filename=\"\(safe.isEmpty ? "artifact" : safe)\""
+        }
+        headers[.cacheControl] = "private, max-age=86400"  // a blob id names its contents for good
+        headers[HTTPField.Name("Content-Security-Policy")!] = "sandbox; default-src 'none'"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     static func asset(_ text: String, type: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
@@ -151,7 +186,8 @@ struct Guard<Context: RequestContext>: RouterMiddleware {
         } else {
             response = try await next(request, context)
         }
-        response.headers[HTTPField.Name("Content-Security-Policy")!] = Routes.policy
+        let policy = HTTPField.Name("Content-Security-Policy")!
+        if response.headers[policy] == nil { response.headers[policy] = Routes.policy }
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         // Not no-referrer: with it a browser posts forms with `Origin: null`, which the CSRF check must refuse.
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"

@@ -248,10 +248,39 @@ enum TicketPage {
             if let cost = usage.costUSD { text += String(format: ", $%.4f", cost) }
             lines.append(HTML.tag("div", [("class", "muted")], .text(text)))
         }
+        if let artifacts = p.artifacts, !artifacts.isEmpty {
+            lines.append(artifactList(artifacts, ticket: p.ticket))
+        }
         if let tail = p.transcript?.tail, !tail.isEmpty {
             lines.append(HTML.tag("details", [], HTML.tag("summary", [], .raw("Transcript tail")), HTML.tag("pre", [("class", "transcript")], .text(tail))))
         }
         return HTML.tag("div", [("class", "card packet"), ("id", "packet-\(name)")], lines)
+    }
+
+    /// A packet's artifacts: images shown inline, everything else a link; one left out says why.
+    private static func artifactList(_ artifacts: [Artifact], ticket: String) -> HTML {
+        var images: [HTML] = []
+        var others: [HTML] = []
+        for artifact in artifacts {
+            let size = artifact.size.map { $0 >= 1024 * 1024 ? String(format: "%.1f MB", Double($0) / 1_048_576)
+                                                              : $0 >= 1024 ? "\($0 / 1024) kB" : "\($0) B" } ?? ""
+            guard let blob = artifact.blob else {
+                others.append(HTML.tag("li", [], HTML.tag("code", [], .text(artifact.name)), .text("  \(artifact.description ?? "not stored")")))
+                continue
+            }
+            let url = "/tickets/\(URLText.component(ticket))/artifacts/\(URLText.component(blob))"
+            if let type = artifact.mediaType, type.hasPrefix("image/"), Routes.inline.contains(type) {
+                images.append(HTML.tag("figure", [("class", "artifact")],
+                                       HTML.tag("a", [("href", url)], HTML.void("img", [("src", url), ("alt", artifact.name), ("loading", "lazy")])),
+                                       HTML.tag("figcaption", [], .text("\(artifact.name)  \(size)"))))
+            } else {
+                others.append(HTML.tag("li", [], HTML.tag("a", [("href", url)], HTML.tag("code", [], .text(artifact.name))),
+                                       .text("  \(artifact.mediaType ?? "") \(size)")))
+            }
+        }
+        return HTML.tag("div", [("class", "artifacts")],
+                        images.isEmpty ? .empty : HTML.tag("div", [("class", "images")], images),
+                        others.isEmpty ? .empty : HTML.tag("ul", [], others))
     }
 
     private static func specSection(_ spec: Ticket, record: TicketRecord, snapshot: BoardSnapshot) -> HTML {

@@ -169,6 +169,8 @@ public final class Hub: BoardUpstream {
 
     /// The side ref this runner commits its transcripts to: its own, so runners never race for it.
     public var transcriptsReference: String { "refs/mission/runners/\(tag)/transcripts" }
+    /// The side ref this runner commits its sessions' artifacts to.
+    public var artifactsReference: String { "refs/mission/runners/\(tag)/artifacts" }
 
     /// Names this runner's own references, here and on the hub: its runner name (the reconciler sets it), unique
     /// among the runners of a hub.

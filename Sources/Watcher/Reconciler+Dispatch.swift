@@ -95,7 +95,7 @@ extension Reconciler {
         let previous = history.last
         info.switchedFrom = previous?.profile.flatMap { $0 == name ? nil : $0 }
         info.passedOver = passedOver(before: name, role: role, spec: spec, snapshot: snapshot, now: now)
-        try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: Artifacts.folder(of: directory), withIntermediateDirectories: true)
         let saveRecord = {
             if let data = try? JSONEncoder().encode(info) {
                 _ = FileManager.default.createFile(atPath: "\(directory.path)/dispatch.json", contents: data)
@@ -141,7 +141,8 @@ extension Reconciler {
         info.argv = invocation.argv
         let base = ["PATH": environment["PATH"] ?? "/usr/bin:/bin", "HOME": environment["HOME"] ?? "/",
                     "MISSION_PROMPT_FILE": promptFile, "MISSION_TICKET": ticket, "MISSION_SESSION": session,
-                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir, "MISSION_GATE": gate, "MISSION_ROLE": role]
+                    "MISSION_NONCE": nonce, "MISSION_WORKTREE": workdir, "MISSION_GATE": gate, "MISSION_ROLE": role,
+                    "MISSION_ARTIFACTS": Artifacts.folder(of: directory)]
             .merging(Self.gitIdentity(identity.agent(profile: name))) { ours, _ in ours }
         let variables = invocation.environment(base: base, host: environment)
         do throws(LaunchError) {
@@ -219,7 +220,7 @@ extension Reconciler {
                         attempt: attempt, now: now) else { return nil }
         var info = Started(ticket: ticket, session: session, gate: gate, role: nil, profile: nil, handle: nil, nonce: "",
                            argv: [], started: now, limits: Runtime.SessionLimits(wall: timeout), check: command)
-        try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: Artifacts.folder(of: directory), withIntermediateDirectories: true)
         do throws(GitError) {
             try hub?.adoptTicketBranch(ticket, worktree: worktrees.path(ticket))
             info.baseHead = try worktrees.prepare(ticket).hex
@@ -237,7 +238,8 @@ extension Reconciler {
                                   + "'mission watch --allow \(info.argv[0])' or in \(HostPolicy.hostFile(environment))")
             }
             let variables = ["PATH": path, "HOME": environment["HOME"] ?? "/", "MISSION_TICKET": ticket,
-                             "MISSION_SESSION": session, "MISSION_WORKTREE": worktrees.path(ticket)]
+                             "MISSION_SESSION": session, "MISSION_WORKTREE": worktrees.path(ticket),
+                             "MISSION_ARTIFACTS": Artifacts.folder(of: directory)]
             info.handle = try Launcher.launch(id: session, argv: info.argv, workingDirectory: worktrees.path(ticket),
                                               environment: variables, directory: directory, now: now)
         } catch {

@@ -139,6 +139,7 @@ extension Reconciler {
         let output = FileManager.default.contents(atPath: directory.output).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let transcript = Redactor.redact(output)
         let transcriptBlob = try storeTranscript(Array(transcript.utf8), ticket: session.ticket, session: session.session)
+        let artifacts = try storeArtifacts(ticket: session.ticket, session: session.session)
         let tail = transcript.outputLines().suffix(21)
             .joined(separator: "\n").trimmingCharacters(in: .newlines)
         var harvest = raw
@@ -213,6 +214,7 @@ extension Reconciler {
                 checks: session.check.map { [CheckResult(command: $0, exitCode: exitCode,
                                                          durationSeconds: now.timeIntervalSince(session.started),
                                                          outputTail: tail.isEmpty ? nil : tail)] },
+                artifacts: artifacts.isEmpty ? nil : artifacts,
                 usage: conclusion.findings.usage, terminal: terminal,
                 transcript: TranscriptRef(blob: transcriptBlob?.hex, tail: tail.isEmpty ? nil : tail),
                 reported: harvest.reported.isEmpty ? nil : harvest.reported.mapValues(Redactor.redact),
@@ -230,25 +232,34 @@ extension Reconciler {
     /// Commits the transcript as a blob on `refs/mission/transcripts` (one path per session), so it replicates
     /// when asked for and never bloats the board branch; a runner of a hub uses a side ref of its own.
     func storeTranscript(_ bytes: [UInt8], ticket: String, session: String) throws -> ObjectID? {
-        let repository = store.repository
         let reference = hub?.transcriptsReference ?? "refs/mission/transcripts"
-        let blob = try repository.writeBlob(bytes)
-        for _ in 0..<8 {
-            let parent = try repository.referenceTarget(reference)
-            let base = try parent.map { try repository.commit($0).tree }
-            let tree = try repository.updateTree(base, applying: [.write(path: "\(ticket)/\(session).log", blob: blob)])
-            let signature = try store.identity()
-            let commit = try repository.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: signature,
-                                                     committer: signature, message: "\(ticket): transcript of \(session)\n")
-            do {
-                try repository.updateReference(reference, to: commit, expecting: parent, logMessage: "mission: transcript")
-                hub?.stage(reference)  // on a hub, it goes with the outcome's commit
-                return blob
-            } catch {
-                guard error.code == .referenceMoved else { throw error }  // lost a race: read again
+        let blob = try store.storeOnSideRef([("\(ticket)/\(session).log", bytes)], reference: reference,
+                                            message: "\(ticket): transcript of \(session)").first
+        hub?.stage(reference)  // on a hub, it goes with the outcome's commit
+        return blob
+    }
+
+    /// What a session left in its artifacts folder (`$MISSION_ARTIFACTS`), committed as blobs on
+    /// `refs/mission/artifacts` under `TICKET/SESSION/` and listed for its packet by blob id, name, media type and
+    /// size. Text is redacted like the transcript; a file past `Artifacts.maxFile`, or past the session's total, is
+    /// left out and said so in its description line.
+    func storeArtifacts(ticket: String, session: String) throws -> [Artifact] {
+        let folder = Artifacts.folder(of: SessionDirectory(path: "\(sessionsRoot)/\(session)"))
+        var found = Artifacts.collect(in: folder)
+        guard !found.kept.isEmpty else { return found.skipped }
+        for index in found.kept.indices where found.kept[index].mediaType.hasPrefix("text/") || found.kept[index].mediaType == "application/json" {
+            if let text = String(validating: found.kept[index].bytes, as: UTF8.self) {
+                found.kept[index].bytes = Array(Redactor.redact(text).utf8)
             }
         }
-        return blob
+        let reference = hub?.artifactsReference ?? "refs/mission/artifacts"
+        let blobs = try store.storeOnSideRef(found.kept.map { ("\(ticket)/\(session)/\($0.name)", $0.bytes) },
+                                             reference: reference, message: "\(ticket): artifacts of \(session)")
+        hub?.stage(reference)
+        return zip(found.kept, blobs).map { file, blob in
+            Artifact(name: file.name, blob: blob.hex, mediaType: file.mediaType, size: file.bytes.count,
+                     kind: file.mediaType.hasPrefix("image/") ? "screenshot" : nil)
+        } + found.skipped
     }
 
     func writeStatus(_ ticket: String, message: String, _ change: (inout TicketStatus, Ticket) -> Void) throws {

@@ -152,17 +152,61 @@ public struct CheckResult: Sendable, Hashable, Codable {
     }
 }
 
-/// A file a session produced as proof (screenshot, report).
+/// A file a session or a check produced as proof (a screenshot, a report, a log): stored as a blob on a side ref
+/// (`refs/mission/artifacts`), so it never bloats the board branch and replicates when asked for.
 public struct Artifact: Sendable, Hashable, Codable {
-    /// Path in the ticket branch or board.
-    public var path: String
+    /// Its name, as the session left it in `$MISSION_ARTIFACTS` (a path below it, with `/`).
+    public var name: String
+    /// The blob id of its contents.
+    public var blob: String?
+    /// Its media type (`image/png`, `text/plain`, …).
+    public var mediaType: String?
+    /// Its size in bytes.
+    public var size: Int?
+    /// Where it is in the ticket branch or the board, for an artifact that is a committed file rather than a blob.
+    public var path: String?
     /// What it is (`screenshot`, `report`, `tests`, …).
     public var kind: String?
     /// A short description.
     public var description: String?
 
     /// The keys of an artifact.
-    public enum CodingKeys: String, CodingKey, CaseIterable { case path, kind, description }
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, blob
+        case mediaType = "media_type"
+        case size, path, kind, description
+    }
+
+    /// An artifact.
+    public init(name: String, blob: String? = nil, mediaType: String? = nil, size: Int? = nil, path: String? = nil,
+                kind: String? = nil, description: String? = nil) {
+        self.name = name
+        self.blob = blob
+        self.mediaType = mediaType
+        self.size = size
+        self.path = path
+        self.kind = kind
+        self.description = description
+    }
+
+    /// The media type a file's name implies; `application/octet-stream` when it says nothing known.
+    public static func mediaType(of name: String) -> String {
+        let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        return switch ext {
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "svg": "image/svg+xml"
+        case "txt", "log", "out": "text/plain"
+        case "md": "text/markdown"
+        case "json": "application/json"
+        case "html", "htm": "text/html"
+        case "xml": "application/xml"
+        case "pdf": "application/pdf"
+        default: "application/octet-stream"
+        }
+    }
 }
 
 /// Tokens and cost a session used.

@@ -736,7 +736,7 @@ description: {{description}}
       }
     },
     "artifacts": {
-      "description": "Files produced as proof (screenshots, reports).",
+      "description": "Files a session or a check produced as proof (screenshots, reports, logs), stored as blobs on a side ref (refs/mission/artifacts) so they never bloat the board branch; 'mission artifacts ID' exports them.",
       "type": [
         "array",
         "null"
@@ -745,12 +745,45 @@ description: {{description}}
         "type": "object",
         "description": "One artifact.",
         "properties": {
-          "path": {
-            "description": "Path in the ticket branch or board.",
+          "name": {
+            "description": "The file's name, as the session left it in $MISSION_ARTIFACTS (a path below it, with /).",
             "type": [
               "string",
               "number",
               "boolean"
+            ]
+          },
+          "blob": {
+            "description": "The blob id of its contents, on refs/mission/artifacts.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^[0-9a-f]{40}$"
+          },
+          "media_type": {
+            "description": "Its media type, like image/png or text/plain.",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "size": {
+            "description": "Its size in bytes.",
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 9223372036854775807
+          },
+          "path": {
+            "description": "Where it is in the ticket branch or the board, for an artifact that is a committed file rather than a blob.",
+            "type": [
+              "string",
+              "number",
+              "boolean",
+              "null"
             ]
           },
           "kind": {
@@ -773,7 +806,7 @@ description: {{description}}
           }
         },
         "required": [
-          "path"
+          "name"
         ],
         "additionalProperties": false
       }
