@@ -234,7 +234,7 @@ enum BoardValidator {
                 }
                 switch gate.kind {
                 case nil:
-                    add(.workflows, path, "gate '\(gate.name)' must have exactly one of role, check or human")
+                    add(.workflows, path, "gate '\(gate.name)' must have exactly one of role, check, human or browser")
                 case .agent(let role)?:
                     if hasRoles, config.roles.roles[role] == nil {
                         add(.workflows, path + [.key("role")], "unknown role '\(role)'",
@@ -243,6 +243,24 @@ enum BoardValidator {
                 case .check(let command)?:
                     if command.trimmingCharacters(in: .whitespaces).isEmpty {
                         add(.workflows, path + [.key("check")], "check command must not be empty")
+                    }
+                case .browser(let spec)?:
+                    if spec.start.trimmingCharacters(in: .whitespaces).isEmpty {
+                        add(.workflows, path + [.key("browser"), .key("start")], "the browser gate's start command must not be empty")
+                    }
+                    if spec.pages.isEmpty {
+                        add(.workflows, path + [.key("browser"), .key("pages")], "a browser gate needs at least one page")
+                    }
+                    for (index, page) in spec.pages.enumerated() where !page.hasPrefix("/") {
+                        add(.workflows, path + [.key("browser"), .key("pages"), .index(index)],
+                            "page '\(page)' must be a path on the app, starting with /")
+                    }
+                    for (index, width) in spec.widths.enumerated() where !(200...4000).contains(width) {
+                        add(.workflows, path + [.key("browser"), .key("widths"), .index(index)],
+                            "width \(width) must be 200 to 4000 pixels")
+                    }
+                    if spec.widths.isEmpty {
+                        add(.workflows, path + [.key("browser"), .key("widths")], "a browser gate needs at least one width")
                     }
                 case .human(let group)?:
                     if config.documents[.settings] != nil, settings.approvers[group] == nil {

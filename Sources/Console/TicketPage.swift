@@ -25,7 +25,8 @@ enum TicketPage {
         main.append(HTML.tag("h1", [], HTML.tag("span", [("class", "mono")], .text(record.id)), .text("  "),
                              .text(spec?.title ?? "(broken: the spec does not load)")))
         main.append(summary(record, position: position, snapshot: snapshot))
-        main.append(actions(record, position: position, snapshot: snapshot, context: context))
+        main.append(actions(record, position: position, snapshot: snapshot, context: context,
+                            screenshots: latestScreenshots(detail)))
         if spec?.kind == .campaign, let rollup = Campaigns.rollup(record.id, in: snapshot) {
             main.append(campaign(rollup))
         }
@@ -78,8 +79,22 @@ enum TicketPage {
 
     /// The forms for what a person may do now; the console offers nothing the command line would refuse outright
     /// (and the library refuses the rest with the same words).
+    /// The images of the latest packet that has any (a browser gate's screenshots), for a sign-off beside them.
+    private static func latestScreenshots(_ detail: TicketDetail) -> HTML {
+        for item in detail.packets.reversed() {
+            guard case .success(let packet) = item.result else { continue }
+            let images = (packet.artifacts ?? []).filter { ($0.mediaType ?? "").hasPrefix("image/") && $0.blob != nil }
+            if !images.isEmpty {
+                return HTML.tag("div", [("class", "screenshots")],
+                                HTML.tag("div", [("class", "muted")], .text("Screenshots from \(item.name):")),
+                                artifactList(images, ticket: detail.record.id))
+            }
+        }
+        return .empty
+    }
+
     private static func actions(_ record: TicketRecord, position: TicketPosition, snapshot: BoardSnapshot,
-                                context: PageContext) -> HTML {
+                                context: PageContext, screenshots: HTML) -> HTML {
         guard context.csrf != nil else {
             return HTML.tag("p", [("class", "muted")],
                             .raw("Read-only: open the link that mission serve printed to act from this browser."))
@@ -112,6 +127,7 @@ enum TicketPage {
             if settings.isApprover(in: group, name: context.name, email: context.email) {
                 parts.append(Layout.form("\(base)/signoff", context: context, class: "card action-signoff", [
                     HTML.tag("strong", [], .text("Sign off \(gate) (approver group \(group))")),
+                    screenshots,
                     HTML.void("input", [("type", "hidden"), ("name", "gate"), ("value", gate)]),
                     HTML.tag("label", [("for", "signoff-note")], .raw(" Note (a rejection needs one)")),
                     HTML.tag("textarea", [("name", "note"), ("id", "signoff-note")]),

@@ -74,12 +74,13 @@ public enum Ledger {
     }
 
     /// The column a gate proves: its `ledger` when set, else what its kind implies — an agent gate proves code when
-    /// its role writes and review when it reads, a check proves tests, a human gate a sign-off.
+    /// its role writes and review when it reads, a check proves tests, a browser gate browser, a human gate a sign-off.
     public static func column(of gate: Gate, roles: RolesFile) -> LedgerColumn? {
         if let explicit = gate.ledger { return explicit }
         switch gate.kind {
         case .agent(let role)?: return roles.roles[role]?.permission == .write ? .code : .review
         case .check?: return .tests
+        case .browser?: return .browser
         case .human?: return .signoff
         case nil: return nil
         }

@@ -34,6 +34,8 @@ public enum Action: Sendable, Hashable {
     case dispatch(ticket: String, gate: String, role: String, profile: String, attempt: Int)
     /// Claim the ticket and run a check gate's command in its worktree.
     case runCheck(ticket: String, gate: String, command: String, attempt: Int)
+    /// Start the ticket's app and look at its pages in a headless browser, as a browser gate says.
+    case runBrowser(ticket: String, gate: String, spec: BrowserGate, attempt: Int)
     /// Record that the ticket waits at a human gate for someone in `group`.
     case awaitSignoff(ticket: String, gate: String, group: String)
     /// Stop a live session and leave the ticket as its spec says.
@@ -61,7 +63,8 @@ public enum Action: Sendable, Hashable {
     /// The ticket the action concerns.
     public var ticket: String {
         switch self {
-        case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .awaitSignoff(let ticket, _, _),
+        case .dispatch(let ticket, _, _, _, _), .runCheck(let ticket, _, _, _), .runBrowser(let ticket, _, _, _),
+             .awaitSignoff(let ticket, _, _),
              .stop(let ticket, _, _), .settle(let ticket, _), .cancel(let ticket), .block(let ticket, _),
              .flagOverdue(let ticket, _, _), .resume(let ticket, _), .collectSignoff(let ticket, _, _),
              .closeCampaign(let ticket, _), .waitForRuntime(let ticket, _):
@@ -74,7 +77,7 @@ public enum Action: Sendable, Hashable {
     /// Whether the action starts work that takes a worker slot.
     public var startsWork: Bool {
         switch self {
-        case .dispatch, .runCheck: true
+        case .dispatch, .runCheck, .runBrowser: true
         default: false
         }
     }
@@ -247,6 +250,10 @@ public enum Planner {
                 guard running < limits.maxWorkers else { continue }
                 running += 1
                 actions.append(.runCheck(ticket: record.id, gate: gate.name, command: command, attempt: attempt))
+            case .browser(let spec):
+                guard running < limits.maxWorkers else { continue }
+                running += 1
+                actions.append(.runBrowser(ticket: record.id, gate: gate.name, spec: spec, attempt: attempt))
             case .agent(let roleName):
                 let role = gate == workflow.gates.first ? (spec.assignee ?? roleName) : roleName
                 guard let profiles = spec.profile.map({ [$0] }) ?? config.roles.roles[role]?.profiles, !profiles.isEmpty else {

@@ -146,6 +146,8 @@ extension BoardSnapshot {
                 position.executor = .agent(role: executing, profile: status?.session?.profile ?? spec.profile)
             case .check(let command)?:
                 position.executor = .check(command: command)
+            case .browser(let spec)?:
+                position.executor = .check(command: "the browser check of \(spec.summary)")
             case .human(let group)?:
                 position.executor = .human(group: group)
             case nil:

@@ -211,15 +211,60 @@ extension Reconciler {
     /// be allowed on this host like any runtime's. Nil when the claim was lost.
     func startCheck(_ ticket: String, gate: String, command: String, attempt: Int, snapshot: BoardSnapshot,
                     now: Date) throws -> Started? {
+        try startWatcherRun(ticket, gate: gate, shown: command, defaultTimeout: 20 * 60, attempt: attempt,
+                            snapshot: snapshot, now: now) { (worktree, _) throws(LaunchError) -> ([String], String) in
+            let argv = try Self.words(of: command)
+            return (argv, try allowedProgram(argv[0], in: worktree, what: "the check's program"))
+        }
+    }
+
+    /// Claims the ticket, then runs its browser gate as a check of the watcher's own (`mission browser-check`):
+    /// the app's program must be allowed on this host like a check's; the gate's time limit (10 minutes when it
+    /// names none) covers starting the app and every page.
+    func startBrowser(_ ticket: String, gate: String, spec: BrowserGate, attempt: Int, snapshot: BoardSnapshot,
+                      now: Date) throws -> Started? {
+        try startWatcherRun(ticket, gate: gate, shown: "browser: \(spec.summary)", defaultTimeout: 10 * 60,
+                            attempt: attempt, snapshot: snapshot, now: now) { (worktree, directory) throws(LaunchError) -> ([String], String) in
+            var app = try Self.words(of: spec.start)
+            app[0] = try allowedProgram(app[0], in: worktree, what: "the browser gate's app")
+            let plan = BrowserCheck.Plan(app: app, pages: spec.pages, widths: spec.widths, selectors: spec.selectors,
+                                         allowConsoleErrors: spec.allowConsoleErrors,
+                                         loadTimeout: spec.loadTimeout?.timeInterval ?? 15,
+                                         readyTimeout: spec.readyTimeout?.timeInterval ?? 60)
+            let file = "\(directory.path)/browser.json"
+            guard let data = try? JSONEncoder().encode(plan), FileManager.default.createFile(atPath: file, contents: data) else {
+                throw LaunchError(message: "cannot write the browser gate's plan \(file)")
+            }
+            let mission = BrowserCheck.missionExecutable
+            return ([mission, "browser-check", file], mission)
+        }
+    }
+
+    /// The resolved path of `program`, a check's or an app's, once this host allows it.
+    private func allowedProgram(_ program: String, in worktree: String, what: String) throws(LaunchError) -> String {
+        let executable = try Launcher.resolve(program, path: environment["PATH"] ?? "/usr/bin:/bin", relativeTo: worktree)
+        guard policy.permits(command: program, resolved: executable) else {
+            throw LaunchError(message: "\(what) \(program) is not allowed on this host; allow it with "
+                              + "'mission watch --allow \(program)' or in \(HostPolicy.hostFile(environment))")
+        }
+        return executable
+    }
+
+    /// Claims the ticket and runs a program of the watcher's choosing (a check, a browser check) in its worktree, as
+    /// `argv` says once the worktree is ready; its outcome is judged as a check's. Nil when the claim was lost.
+    private func startWatcherRun(_ ticket: String, gate: String, shown: String, defaultTimeout: TimeInterval, attempt: Int,
+                                 snapshot: BoardSnapshot, now: Date,
+                                 argv: (_ worktree: String, _ directory: SessionDirectory) throws(LaunchError) -> ([String], String))
+        throws -> Started? {
         guard let spec = snapshot.ticket(ticket)?.spec else { return nil }
         let workflow = snapshot.config.workflows.workflows[spec.workflow ?? snapshot.config.settings.defaultWorkflow ?? "code"]
-        let timeout = workflow?.gates.first { $0.name == gate }?.timeout?.timeInterval ?? 20 * 60
+        let timeout = workflow?.gates.first { $0.name == gate }?.timeout?.timeInterval ?? defaultTimeout
         let session = Self.sessionID(now)
         let directory = SessionDirectory(path: "\(sessionsRoot)/\(session)")
-        guard try claim(ticket, gate: gate, session: session, profile: nil, doing: "the check '\(command)'",
+        guard try claim(ticket, gate: gate, session: session, profile: nil, doing: "the check '\(shown)'",
                         attempt: attempt, now: now) else { return nil }
         var info = Started(ticket: ticket, session: session, gate: gate, role: nil, profile: nil, handle: nil, nonce: "",
-                           argv: [], started: now, limits: Runtime.SessionLimits(wall: timeout), check: command)
+                           argv: [], started: now, limits: Runtime.SessionLimits(wall: timeout), check: shown)
         try? FileManager.default.createDirectory(atPath: Artifacts.folder(of: directory), withIntermediateDirectories: true)
         do throws(GitError) {
             try hub?.adoptTicketBranch(ticket, worktree: worktrees.path(ticket))
@@ -229,18 +274,16 @@ extension Reconciler {
             throw LaunchFailure(outcome: .worktreeFailed(error.description), started: info)
         }
         do throws(LaunchError) {
-            info.argv = try Self.words(of: command)
-            let path = environment["PATH"] ?? "/usr/bin:/bin"
-            let executable = try Launcher.resolve(info.argv[0], path: path, relativeTo: worktrees.path(ticket))
+            let (words, executable) = try argv(worktrees.path(ticket), directory)
+            info.argv = words
             info.executable = executable
-            guard policy.permits(command: info.argv[0], resolved: executable) else {
-                throw LaunchError(message: "the check's program \(info.argv[0]) is not allowed on this host; allow it with "
-                                  + "'mission watch --allow \(info.argv[0])' or in \(HostPolicy.hostFile(environment))")
-            }
+            let path = environment["PATH"] ?? "/usr/bin:/bin"
             let variables = ["PATH": path, "HOME": environment["HOME"] ?? "/", "MISSION_TICKET": ticket,
                              "MISSION_SESSION": session, "MISSION_WORKTREE": worktrees.path(ticket),
                              "MISSION_ARTIFACTS": Artifacts.folder(of: directory)]
-            info.handle = try Launcher.launch(id: session, argv: info.argv, workingDirectory: worktrees.path(ticket),
+            var launched = words
+            launched[0] = executable
+            info.handle = try Launcher.launch(id: session, argv: launched, workingDirectory: worktrees.path(ticket),
                                               environment: variables, directory: directory, now: now)
         } catch {
             throw LaunchFailure(outcome: .launchFailed(error.message), started: info)

@@ -21,7 +21,7 @@ public struct ReconcileReport: Sendable {
         !sessions.isEmpty || actions.contains { action in
             switch action {
             case .settle, .block, .cancel, .stop, .resume, .awaitSignoff, .collectSignoff, .runScheduled, .closeCampaign: true
-            case .dispatch, .runCheck, .flagOverdue, .waitForRuntime: false
+            case .dispatch, .runCheck, .runBrowser, .flagOverdue, .waitForRuntime: false
             }
         }
     }
@@ -300,6 +300,10 @@ public final class Reconciler {
             case .runCheck(let ticket, let gate, let command, let attempt):
                 try follow(action, ticket: ticket, gate: gate, now: now, report: &report) {
                     try startCheck(ticket, gate: gate, command: command, attempt: attempt, snapshot: snapshot, now: now)
+                }
+            case .runBrowser(let ticket, let gate, let spec, let attempt):
+                try follow(action, ticket: ticket, gate: gate, now: now, report: &report) {
+                    try startBrowser(ticket, gate: gate, spec: spec, attempt: attempt, snapshot: snapshot, now: now)
                 }
             case .collectSignoff(let ticket, let gate, let packet):
                 try collectSignoff(ticket, gate: gate, packet: packet, now: now)

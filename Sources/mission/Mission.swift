@@ -11,7 +11,7 @@ struct Mission: AsyncParsableCommand {
         subcommands: [
             Init.self, Clone.self, New.self, List.self, BoardView.self, Show.self, Check.self, Log.self, Edit.self,
             Ready.self, Hold.self, Cancel.self, Switch.self, Note.self, Answer.self, Approve.self, Reject.self, Merge.self,
-            Archive.self, Reconcile.self, Watch.self, Poke.self, Health.self, LedgerCommand.self, ArtifactsCommand.self,
+            Archive.self, Reconcile.self, Watch.self, Poke.self, Health.self, LedgerCommand.self, ArtifactsCommand.self, BrowserCheckCommand.self,
             Serve.self, Runtimes.self, Demo.self,
         ]
     )

@@ -78,7 +78,7 @@ import Testing
         let problems = board.load().configReferenceDiagnostics.map(\.description)
         #expect(problems.contains("board/workflows.yaml:5:30: error: unknown role 'reviewer'"), "\(problems)")
         #expect(problems.contains("board/workflows.yaml:5:49: error: on_fail names gate 'implemnt', which is not in workflow 'code'; did you mean 'implement'?"), "\(problems)")
-        #expect(problems.contains("board/workflows.yaml:6:9: error: gate 'both' must have exactly one of role, check or human"), "\(problems)")
+        #expect(problems.contains("board/workflows.yaml:6:9: error: gate 'both' must have exactly one of role, check, human or browser"), "\(problems)")
         #expect(problems.contains { $0.hasPrefix("board/workflows.yaml:7:29: error: no approver group 'nobody'") }, "\(problems)")
         #expect(problems.contains("board/roles.yaml:3:23: error: unknown runtime profile 'missing'"), "\(problems)")
     }

@@ -258,6 +258,8 @@ public struct Gate: Sendable, Hashable, Codable {
     public var check: String?
     /// The approver group of a human gate.
     public var human: String?
+    /// A browser gate: the app to start and the pages to load in a headless browser.
+    public var browser: BrowserGate?
     /// The gate a failure returns to.
     public var onFail: String?
     /// Rounds allowed at this gate, overriding the workflow's.
@@ -268,12 +270,13 @@ public struct Gate: Sendable, Hashable, Codable {
     public var ledger: LedgerColumn?
 
     /// A gate; set exactly one of `role`, `check` and `human`.
-    public init(name: String, role: String? = nil, check: String? = nil, human: String? = nil, onFail: String? = nil,
-                maxRounds: Int? = nil, timeout: Interval? = nil, ledger: LedgerColumn? = nil) {
+    public init(name: String, role: String? = nil, check: String? = nil, human: String? = nil, browser: BrowserGate? = nil,
+                onFail: String? = nil, maxRounds: Int? = nil, timeout: Interval? = nil, ledger: LedgerColumn? = nil) {
         self.name = name
         self.role = role
         self.check = check
         self.human = human
+        self.browser = browser
         self.onFail = onFail
         self.maxRounds = maxRounds
         self.timeout = timeout
@@ -282,7 +285,7 @@ public struct Gate: Sendable, Hashable, Codable {
 
     /// The keys of a gate.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, role, check, human
+        case name, role, check, human, browser
         case onFail = "on_fail"
         case maxRounds = "max_rounds"
         case timeout, ledger
@@ -296,6 +299,8 @@ public struct Gate: Sendable, Hashable, Codable {
         case check(command: String)
         /// A person's sign-off.
         case human(group: String)
+        /// The ticket's app, started in its worktree and looked at in a headless browser by the watcher.
+        case browser(BrowserGate)
 
         /// Whether a runner does the work (an agent or a check), so the ticket's `runs_on` labels apply.
         public var runsOnRunner: Bool {
@@ -304,14 +309,72 @@ public struct Gate: Sendable, Hashable, Codable {
         }
     }
 
-    /// The gate's kind; nil when not exactly one of `role`, `check`, `human` is set.
+    /// The gate's kind; nil when not exactly one of `role`, `check`, `human`, `browser` is set.
     public var kind: Kind? {
-        switch (role, check, human) {
-        case let (role?, nil, nil): .agent(role: role)
-        case let (nil, command?, nil): .check(command: command)
-        case let (nil, nil, group?): .human(group: group)
+        switch (role, check, human, browser) {
+        case let (role?, nil, nil, nil): .agent(role: role)
+        case let (nil, command?, nil, nil): .check(command: command)
+        case let (nil, nil, group?, nil): .human(group: group)
+        case let (nil, nil, nil, spec?): .browser(spec)
         default: nil
         }
+    }
+}
+
+/// A browser gate: the watcher starts the ticket's app in its worktree (`start`, one program and its arguments,
+/// with a free port in `PORT`), waits until it answers, loads each page at each width in headless Chromium, and
+/// keeps a screenshot of each, the console's errors and the failed requests as artifacts. It passes when every
+/// page loaded within `load_timeout`, showed every selector, and (unless allowed) logged no console error.
+public struct BrowserGate: Sendable, Hashable, Codable {
+    /// The app's command, run in the worktree with `PORT` (and `MISSION_BROWSER_PORT`) set to a free port.
+    public var start: String
+    /// The pages to load: paths on the app, each starting with `/`.
+    public var pages: [String]
+    /// Viewport widths in pixels; the default is a desktop and a phone, `[1280, 390]`.
+    public var widths: [Int]
+    /// CSS selectors every page must show.
+    public var selectors: [String]
+    /// Whether a console error is allowed (the default: it fails the gate).
+    public var allowConsoleErrors: Bool
+    /// How long a page may take to load; default 15s.
+    public var loadTimeout: Interval?
+    /// How long the app may take to answer after it starts; default 60s.
+    public var readyTimeout: Interval?
+
+    /// The keys of a browser gate.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case start, pages, widths, selectors
+        case allowConsoleErrors = "allow_console_errors"
+        case loadTimeout = "load_timeout"
+        case readyTimeout = "ready_timeout"
+    }
+
+    public init(start: String, pages: [String], widths: [Int] = [1280, 390], selectors: [String] = [],
+                allowConsoleErrors: Bool = false, loadTimeout: Interval? = nil, readyTimeout: Interval? = nil) {
+        self.start = start
+        self.pages = pages
+        self.widths = widths
+        self.selectors = selectors
+        self.allowConsoleErrors = allowConsoleErrors
+        self.loadTimeout = loadTimeout
+        self.readyTimeout = readyTimeout
+    }
+
+    /// The gate in a few words: `/ and /settings at 1280 and 390 px`.
+    public var summary: String {
+        pages.joined(separator: ", ") + " at " + widths.map(String.init).joined(separator: " and ") + " px"
+    }
+
+    /// Decodes a browser gate; `start` and `pages` are required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        start = try c.decode(String.self, forKey: .start)
+        pages = try c.decode([String].self, forKey: .pages)
+        widths = try c.decodeIfPresent([Int].self, forKey: .widths) ?? [1280, 390]
+        selectors = try c.decodeIfPresent([String].self, forKey: .selectors) ?? []
+        allowConsoleErrors = try c.decodeIfPresent(Bool.self, forKey: .allowConsoleErrors) ?? false
+        loadTimeout = try c.decodeIfPresent(Interval.self, forKey: .loadTimeout)
+        readyTimeout = try c.decodeIfPresent(Interval.self, forKey: .readyTimeout)
     }
 }
 

@@ -2059,7 +2059,7 @@ description: {{description}}
             "minItems": 1,
             "items": {
               "type": "object",
-              "description": "One gate: exactly one of role, check or human.",
+              "description": "One gate: exactly one of role, check, human or browser.",
               "properties": {
                 "name": {
                   "description": "The gate's name, unique within its workflow.",
@@ -2096,6 +2096,84 @@ description: {{description}}
                     "boolean",
                     "null"
                   ]
+                },
+                "browser": {
+                  "description": "A browser gate: the watcher starts the ticket's app in its worktree on a free port (PORT), waits until it answers, loads each page at each width in headless Chromium and keeps screenshots, console errors and failed requests as artifacts.",
+                  "type": [
+                    "object",
+                    "null"
+                  ],
+                  "properties": {
+                    "start": {
+                      "description": "The app's command: one program and its arguments (no shell), run in the worktree with PORT set.",
+                      "type": "string",
+                      "pattern": "[^\\t \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]"
+                    },
+                    "pages": {
+                      "description": "The pages to load: paths on the app, each starting with /.",
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "type": "string",
+                        "pattern": "^/"
+                      }
+                    },
+                    "widths": {
+                      "description": "Viewport widths in pixels, 200 to 4000. Default: [1280, 390].",
+                      "type": [
+                        "array",
+                        "null"
+                      ],
+                      "minItems": 1,
+                      "items": {
+                        "type": "integer",
+                        "minimum": 200,
+                        "maximum": 4000
+                      }
+                    },
+                    "selectors": {
+                      "description": "CSS selectors every page must show.",
+                      "type": [
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": [
+                          "string",
+                          "number",
+                          "boolean"
+                        ]
+                      }
+                    },
+                    "allow_console_errors": {
+                      "description": "Whether a console error is allowed; by default it fails the gate.",
+                      "type": [
+                        "boolean",
+                        "null"
+                      ]
+                    },
+                    "load_timeout": {
+                      "description": "How long a page may take to load, like 15s (the default).",
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "pattern": "^[1-9][0-9]*[smhdw]$"
+                    },
+                    "ready_timeout": {
+                      "description": "How long the app may take to answer after it starts, like 60s (the default).",
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "pattern": "^[1-9][0-9]*[smhdw]$"
+                    }
+                  },
+                  "required": [
+                    "start",
+                    "pages"
+                  ],
+                  "additionalProperties": false
                 },
                 "on_fail": {
                   "description": "The gate (in this workflow) a failure returns to.",
@@ -2161,6 +2239,9 @@ description: {{description}}
                     },
                     "human": {
                       "type": "null"
+                    },
+                    "browser": {
+                      "type": "null"
                     }
                   }
                 },
@@ -2180,6 +2261,9 @@ description: {{description}}
                     },
                     "human": {
                       "type": "null"
+                    },
+                    "browser": {
+                      "type": "null"
                     }
                   }
                 },
@@ -2198,6 +2282,31 @@ description: {{description}}
                       "type": "null"
                     },
                     "check": {
+                      "type": "null"
+                    },
+                    "browser": {
+                      "type": "null"
+                    }
+                  }
+                },
+                {
+                  "title": "A browser gate: browser, and no role, check or human",
+                  "required": [
+                    "browser"
+                  ],
+                  "properties": {
+                    "browser": {
+                      "not": {
+                        "type": "null"
+                      }
+                    },
+                    "role": {
+                      "type": "null"
+                    },
+                    "check": {
+                      "type": "null"
+                    },
+                    "human": {
                       "type": "null"
                     }
                   }

@@ -104,6 +104,10 @@ struct Show: ParsableCommand {
                         out.append("      verdict: \(verdict.decision.rawValue)")
                         out += (verdict.findings ?? []).map { "      - \($0)" }
                     }
+                    if let artifacts = p.artifacts, !artifacts.isEmpty {
+                        out.append("      artifacts: " + artifacts.map { $0.name }.joined(separator: ", ")
+                                   + "  ('mission artifacts \(record.id) --out DIR' exports them)")
+                    }
                 case .failure(let diagnostic):
                     out.append("  \(packet.name)  (does not load: \(diagnostic))")
                 }
