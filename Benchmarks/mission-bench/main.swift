@@ -19,6 +19,7 @@ struct Arguments {
     var quick = false
     var hub = false
     var console = false
+    var ledger = false
     var tickets: Int?
 
     init() {
@@ -31,13 +32,14 @@ struct Arguments {
             case "--quick": quick = true
             case "--hub": hub = true
             case "--console": console = true
+            case "--ledger": ledger = true
             case "--tickets": tickets = Int(iterator.next() ?? "")
             case "--sizes":
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]]")
                 exit(2)
             }
         }
@@ -98,7 +100,8 @@ func runMission(_ arguments: [String], in directory: String) -> Double {
 }
 
 /// A board of `active` tickets and `archived` archived ones in a new bare repository.
-func buildBoard(active: Int, archived: Int, at path: String, readyShare: Bool? = nil) throws -> (Repository, ObjectID, [String]) {
+func buildBoard(active: Int, archived: Int, at path: String, readyShare: Bool? = nil,
+                packets: Bool = false) throws -> (Repository, ObjectID, [String]) {
     let repository = try Repository.create(at: path, bare: true)
     try repository.setConfigString("mission.branch", "main")
     try repository.setConfigString("mission.dir", "board")
@@ -152,6 +155,19 @@ func buildBoard(active: Int, archived: Int, at path: String, readyShare: Bool? =
         if index % 5 == 0 {
             edits.append(.write(path: "\(folder)/notes/20261120T100000Z-bench.md", blob: try repository.writeBlob(Array("A note.\n".utf8))))
         }
+        if packets {
+            // The evidence a ticket through implement, review and test leaves: one packet per gate.
+            for (number, gate) in ["implement", "review", "test"].enumerated() where number <= index % 4 {
+                let kind = gate == "test" ? "check" : "session"
+                let cause = gate == "test" ? "check_passed" : "done"
+                let verdict = gate == "review" ? "verdict: {decision: pass}\n" : ""
+                let packet = "kind: \(kind)\nticket: \(id)\ngate: \(gate)\nsession: S-\(index)-\(number)\n"
+                    + "started: 2026-11-20T10:00:00Z\nended: 2026-11-20T10:05:00Z\nsummary: did the work on ticket \(index)\n"
+                    + "terminal: {status: ok, summary: done, root_cause: \(cause)}\n\(verdict)"
+                    + "transcript: {blob: 4b825dc642cb6eb9a060e54bf8d69288fbee4904, tail: the last lines of output}\n"
+                edits.append(.write(path: "\(folder)/evidence/000\(number + 1)-\(gate).yaml", blob: try repository.writeBlob(Array(packet.utf8))))
+            }
+        }
     }
     let tree = try repository.updateTree(nil, applying: edits)
     let me = Signature(name: "Bench", email: "bench@example.com", date: Date())
@@ -171,6 +187,21 @@ if arguments.watcher {
 }
 if arguments.hub {
     try HubBench.run(tickets: arguments.tickets ?? 100, latencyRuns: max(arguments.runs, 5))
+    exit(0)
+}
+if arguments.ledger {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mission-ledger-bench-\(UUID().uuidString.prefix(6))").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let size = arguments.tickets ?? 10_000
+    _ = try buildBoard(active: size, archived: 0, at: path, packets: true)
+    say("mission-bench --ledger: \(size) tickets with up to 3 packets each, median of \(arguments.runs), release build, "
+        + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+    let first = runMission(["ledger"], in: path)
+    let warm = median((0..<arguments.runs).map { _ in runMission(["ledger"], in: path) })
+    let json = median((0..<arguments.runs).map { _ in runMission(["ledger", "--json"], in: path) })
+    say(String(format: "  mission ledger, first run:   %8.1f ms", first))
+    say(String(format: "  mission ledger, warm:        %8.1f ms", warm))
+    say(String(format: "  mission ledger --json, warm: %8.1f ms", json))
     exit(0)
 }
 if arguments.console {

@@ -147,7 +147,9 @@ extension BoardContext {
         guard let commit = snapshot.commit else { return LedgerReading(rows: [], baseline: nil) }
         let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
         let baseline = try self.baseline(source: source)
-        let rows = Ledger.rows(snapshot, campaign: campaign, baseline: baseline) { source.decodedEvidence(of: $0) }
+        let facts = LedgerFacts(gitDirectory: repository.gitDirectory)
+        let rows = Ledger.rows(snapshot, campaign: campaign, baseline: baseline) { facts.facts(of: $0, source: source) }
+        if facts.changed { facts.save(keeping: Set(snapshot.tickets.compactMap(\.treeID))) }
         return LedgerReading(rows: rows, baseline: baseline)
     }
 

@@ -12,7 +12,8 @@ public enum VisibleText {
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
             switch scalar.value {
-            case 0x0A where keepingNewlines, 0x09: out.unicodeScalars.append(scalar)
+            case 0x20..<0x7F, 0x09: out.unicodeScalars.append(scalar)
+            case 0x0A where keepingNewlines: out.unicodeScalars.append(scalar)
             case 0x0A: out += "\\n"
             case 0x0D: out += "\\r"
             case 0x1B: out += "\\e"

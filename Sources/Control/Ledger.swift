@@ -73,6 +73,26 @@ public enum Ledger {
         }
     }
 
+    /// What the ledger reads of one evidence packet: the file's name, its gate and kind, and whether it passed.
+    public struct Fact: Sendable, Hashable {
+        public let name: String
+        public let gate: String
+        public let kind: EvidenceKind
+        public let passed: Bool
+
+        public init(name: String, gate: String, kind: EvidenceKind, passed: Bool) {
+            self.name = name
+            self.gate = gate
+            self.kind = kind
+            self.passed = passed
+        }
+
+        /// The facts of a parsed packet.
+        public init(name: String, packet: EvidencePacket) {
+            self.init(name: name, gate: packet.gate, kind: packet.kind, passed: Ledger.passed(packet))
+        }
+    }
+
     /// The column a gate proves: its `ledger` when set, else what its kind implies — an agent gate proves code when
     /// its role writes and review when it reads, a check proves tests, a browser gate browser, a human gate a sign-off.
     public static func column(of gate: Gate, roles: RolesFile) -> LedgerColumn? {
@@ -103,10 +123,10 @@ public enum Ledger {
     }
 
     /// The rows of the board's active tickets that are not campaign children, campaigns with their children under
-    /// them; `campaign` restricts them to one campaign. `packets` gives a ticket's parsed evidence packets by
+    /// them; `campaign` restricts them to one campaign. `packets` gives the facts of a ticket's evidence packets by
     /// file name in order. While `baseline` is red, no campaign is DONE.
     public static func rows(_ snapshot: BoardSnapshot, campaign: String? = nil, baseline: Baseline?,
-                            packets: (TicketRecord) -> [(name: String, packet: EvidencePacket)]) -> [Row] {
+                            packets: (TicketRecord) -> [Fact]) -> [Row] {
         var children: [String: [TicketRecord]] = [:]
         for record in snapshot.tickets {
             if let parent = record.spec?.parent { children[parent, default: []].append(record) }
@@ -130,8 +150,7 @@ public enum Ledger {
     }
 
     /// One ticket's row, from its packets alone (and its status for where it is now).
-    public static func row(_ record: TicketRecord, in snapshot: BoardSnapshot,
-                           packets: [(name: String, packet: EvidencePacket)]) -> Row {
+    public static func row(_ record: TicketRecord, in snapshot: BoardSnapshot, packets: [Fact]) -> Row {
         let spec = record.spec
         let workflowName = spec.map(snapshot.workflowName(of:))
         let workflow = workflowName.flatMap { snapshot.config.workflows.workflows[$0] }
@@ -161,10 +180,10 @@ public enum Ledger {
             var proof: String?
             var reopened: [String] = []
             for gate in gates {
-                guard let pass = packets.last(where: { $0.packet.gate == gate.name && passed($0.packet) }) else { continue }
+                guard let pass = packets.last(where: { $0.gate == gate.name && $0.passed }) else { continue }
                 // A pass counts while the ticket is past the gate: sent back to it (or before it), the gate is open.
                 let index = gateNames.firstIndex(of: gate.name) ?? 0
-                let latest = packets.last { $0.packet.gate == gate.name }
+                let latest = packets.last { $0.gate == gate.name }
                 if (finished || current.map { $0 > index } == true), latest?.name == pass.name {
                     passedGates.append(gate.name)
                     proof = pass.name
@@ -184,7 +203,7 @@ public enum Ledger {
             cells[column] = Cell(mark: mark, proof: proof, gates: gates.map(\.name), why: why)
         }
 
-        let merged = packets.contains { $0.packet.kind == .merge }
+        let merged = packets.contains { $0.kind == .merge }
         let lacking = LedgerColumn.allCases.filter { cells[$0]?.mark == .no || cells[$0]?.mark == .partial }
         var status: Status
         var reason: String?

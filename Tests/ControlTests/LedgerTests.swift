@@ -71,8 +71,8 @@ import Testing
         EvidencePacket(kind: .signoff, ticket: "T", gate: gate, signoff: Signoff(by: "Pat <pat@example.com>", decision: decision))
     }
 
-    static func numbered(_ packets: [EvidencePacket]) -> [(name: String, packet: EvidencePacket)] {
-        packets.enumerated().map { (String(format: "%04d-", $0.offset + 1) + $0.element.gate + ".yaml", $0.element) }
+    static func numbered(_ packets: [EvidencePacket]) -> [Ledger.Fact] {
+        packets.enumerated().map { Ledger.Fact(name: String(format: "%04d-", $0.offset + 1) + $0.element.gate + ".yaml", packet: $0.element) }
     }
 
     static let fullRun = numbered([session("implement"), session("review", verdict: .pass), check("test", passed: true),
@@ -117,7 +117,7 @@ import Testing
     @Test("merged with the sign-off still open is SHIPPED PARTIAL, naming what is open")
     func shippedPartial() {
         var packets = Self.numbered([Self.session("implement"), Self.session("review", verdict: .pass), Self.check("test", passed: true)])
-        packets.append(("0004-merge.yaml", EvidencePacket(kind: .merge, ticket: "T", gate: "merge")))
+        packets.append(Ledger.Fact(name: "0004-merge.yaml", packet: EvidencePacket(kind: .merge, ticket: "T", gate: "merge")))
         let record = Self.ticket("MC-S", status: TicketStatus(status: .waiting, gate: "release"))
         let row = Ledger.row(record, in: Self.snapshot([record]), packets: packets)
         #expect(row.status == .shippedPartial)
