@@ -48,6 +48,14 @@ public enum Demo {
               exit 1
             fi ;;
         esac
+        case "$title" in
+          *page*)
+            echo "writing index.html"
+            printf '<!doctype html><html><head><meta name="viewport" content="width=device-width"><link rel="icon" href="data:,"><title>Hello</title></head><body><h1 id="greeting">Hello from %s</h1></body></html>\n' "$MISSION_TICKET" > index.html
+            sleep 0.2
+            signal DONE "wrote the page" ', "evidence": {"tests": "the page has its greeting: 1 passed, 0 failed"}'
+            exit 0 ;;
+        esac
         echo "editing CHANGES.md"
         if grep -q "greeting goes at the top" "$prompt"; then
           echo "- $title: the greeting goes at the top of the README" >> CHANGES.md
@@ -67,6 +75,26 @@ public enum Demo {
         test -s CHANGES.md && echo "1 passed, 0 failed"
         """#
 
+    /// The demo's app, for its browser gate: serves the ticket's worktree on $PORT.
+    static let app = #"""
+        #!/usr/bin/env python3
+        import os
+        from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        print("serving", os.getcwd(), "on port", os.environ["PORT"], flush=True)
+        ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Quiet).serve_forever()
+        """#
+
+    /// Whether this host can run a browser gate: Debian's chromium and python3.
+    static var canBrowse: Bool {
+        FileManager.default.isExecutableFile(atPath: ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+    }
+
     /// Builds the demo repository at `path` and runs the watcher until nothing is left to do, saying what
     /// happens through `say`. Returns the repository's path.
     public static func run(at path: String, say: (String) -> Void) throws -> String {
@@ -80,6 +108,7 @@ public enum Demo {
         try FileManager.default.createDirectory(atPath: "\(repository.gitDirectory)/mission", withIntermediateDirectories: true)
         let agentPath = try install(agent, as: "demo-agent.sh", in: repository)
         let checkPath = try install(check, as: "demo-check.sh", in: repository)
+        let appPath = try install(app, as: "demo-app.py", in: repository)
 
         say("Creating a board in \(path) ...")
         try store.commit(message: "mission: create the demo board", trailers: [Trailer(key: "Mission-Action", value: "init")]) { _ in
@@ -119,21 +148,36 @@ public enum Demo {
                       task:
                         gates:
                           - {name: run, role: coder}
+                      ui:
+                        class: ui
+                        gates:
+                          - {name: implement, role: coder}
+                          - {name: review, role: qa, on_fail: implement}
+                          - name: browser
+                            on_fail: implement
+                            browser: {start: \(appPath), pages: [/index.html], selectors: ["#greeting"]}
 
                     """.utf8)),
             ]
         }
         let template = StarterBoard.file("templates/ticket.yaml") ?? ""
         var ids: [String: String] = [:]
-        for (key, title, priority, blockedBy) in [
-            ("greeting", "Add a greeting to the README", Priority.high, nil as String?),
-            ("port", "Pick the port for the dev server", .medium, nil),
-            ("flaky", "Fix the flaky build", .medium, nil),
-            ("docs", "Document the greeting", .low, "greeting"),
-        ] {
+        var tickets: [(String, String, Priority, String?, String)] = [
+            ("greeting", "Add a greeting to the README", Priority.high, nil as String?, "code"),
+            ("port", "Pick the port for the dev server", .medium, nil, "code"),
+            ("flaky", "Fix the flaky build", .medium, nil, "code"),
+            ("docs", "Document the greeting", .low, "greeting", "code"),
+        ]
+        // A page checked in a headless browser at a desktop's and a phone's width, where this host has one.
+        if canBrowse {
+            tickets.append(("page", "Make the welcome page", .medium, nil, "ui"))
+        } else {
+            say("(No chromium here: the UI ticket and its browser gate are left out; apt-get install chromium adds them.)")
+        }
+        for (key, title, priority, blockedBy, workflow) in tickets {
             let id = TicketID.mint(prefix: "MC", existing: Set(ids.values), minimumLength: 4)
             ids[key] = id
-            let ticket = Ticket(id: id, title: title, priority: priority, state: .ready, workflow: "code",
+            let ticket = Ticket(id: id, title: title, priority: priority, state: .ready, workflow: workflow,
                                 blockedBy: blockedBy.flatMap { ids[$0] }.map { [$0] } ?? [],
                                 created: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
                                 acceptance: ["\(title): done, and the reviewer agrees."])
@@ -144,7 +188,7 @@ public enum Demo {
             say("  \(id)  \(title)\(blockedBy.map { " (waits for \(ids[$0]!))" } ?? "")")
         }
 
-        let reconciler = try Reconciler(store: store, policy: HostPolicy(allowed: [agentPath, checkPath]))
+        let reconciler = try Reconciler(store: store, policy: HostPolicy(allowed: [agentPath, checkPath, appPath]))
         for pass in 1...20 {
             let report = try reconciler.runOnce()
             for session in report.sessions {

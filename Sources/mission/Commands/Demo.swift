@@ -11,8 +11,9 @@ struct Demo: ParsableCommand {
         abstract: "Create a demo repository and run the watcher on it until the board settles.",
         discussion: """
             A script runtime plays the agent: it edits a file, prints progress and ends with the signal sentinel.
-            One ticket asks a question (the demo answers it), one fails once and succeeds on the retry, and one
-            waits for another. Then the board and the evidence history are printed.
+            One ticket asks a question (the demo answers it), one fails once and succeeds on the retry, one
+            waits for another, and one makes a web page that a browser gate checks in headless Chromium (when
+            chromium is installed). Then the board and the evidence history are printed.
             """)
 
     @Option(help: "Where to create the demo repository (default: a new temporary folder).")
