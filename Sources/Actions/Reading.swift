@@ -146,24 +146,11 @@ extension BoardContext {
         }
         guard let commit = snapshot.commit else { return LedgerReading(rows: [], baseline: nil) }
         let source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
-        let baseline = try self.baseline(source: source)
+        let baseline = Ledger.baseline(in: snapshot)
         let facts = LedgerFacts(gitDirectory: repository.gitDirectory)
         let rows = Ledger.rows(snapshot, campaign: campaign, baseline: baseline) { facts.facts(of: $0, source: source) }
         if facts.changed { facts.save(keeping: Set(snapshot.tickets.compactMap(\.treeID))) }
         return LedgerReading(rows: rows, baseline: baseline)
-    }
-
-    /// The baseline check's latest run, from the last packet in the baseline folder.
-    func baseline(source: TreeSource) throws -> Ledger.Baseline? {
-        let folder = location.baselineFolder
-        guard let latest = try source.entries(in: folder)?.map(\.name).filter({ $0.hasSuffix(".yaml") }).max() else { return nil }
-        let path = "\(folder)/\(latest)"
-        guard let entry = try source.entry(at: path), let bytes = try? source.read(entry),
-              let packet = try? YAMLDocument.parse(bytes, file: path).decode(EvidencePacket.self) else {
-            return Ledger.Baseline(green: false, proof: path, commit: nil, summary: "the latest baseline packet does not load")
-        }
-        return Ledger.Baseline(green: Ledger.passed(packet), proof: path, commit: packet.change?.head,
-                               summary: packet.terminal?.summary ?? packet.summary)
     }
 }
 

@@ -24,8 +24,6 @@ public struct BoardLocation: Sendable, Hashable {
     public var ticketsFolder: String { "\(directory)/tickets" }
     /// The folder of archived tickets.
     public var archiveFolder: String { "\(directory)/archive" }
-    /// The baseline check's evidence packets, written by the watcher (`baseline` in mission.yaml).
-    public var baselineFolder: String { "\(directory)/baseline/evidence" }
     /// The folder of an active ticket.
     public func ticketFolder(_ id: String) -> String { "\(ticketsFolder)/\(id)" }
     /// The folder an archived ticket closed in `year`/`month` lives in.

@@ -187,6 +187,10 @@ enum BoardValidator {
                 add(.settings, [.key("default_workflow")], "unknown workflow '\(workflow)'",
                     hint: suggestion(workflow, among: config.workflows.workflows.keys))
             }
+            if let workflow = settings.baselineWorkflow, hasWorkflows, config.workflows.workflows[workflow] == nil {
+                add(.settings, [.key("baseline_workflow")], "unknown workflow '\(workflow)'",
+                    hint: suggestion(workflow, among: config.workflows.workflows.keys))
+            }
             if let role = settings.defaultAssignee, hasRoles, config.roles.roles[role] == nil {
                 add(.settings, [.key("default_assignee")], "unknown role '\(role)'",
                     hint: suggestion(role, among: config.roles.roles.keys))

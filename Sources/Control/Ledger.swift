@@ -93,6 +93,30 @@ public enum Ledger {
         }
     }
 
+    /// The label of the baseline's tickets; `baseline-tree:` and `baseline-commit:` labels say what they ran on.
+    public static let baselineLabel = "baseline"
+
+    /// The baseline's state: its latest ticket that finished (done is green; failed, blocked or waiting for a
+    /// person is red), running ones left aside; nil when the board has run none.
+    public static func baseline(in snapshot: BoardSnapshot) -> Baseline? {
+        let runs = snapshot.tickets.filter { $0.spec?.labels.contains(baselineLabel) == true }
+            .sorted { ($0.spec?.created ?? .distantPast, $0.id) > ($1.spec?.created ?? .distantPast, $1.id) }
+        for record in runs {
+            guard let status = record.status else { continue }
+            let green: Bool
+            switch status.status {
+            case .done: green = true
+            case .failed, .blocked, .needsInput: green = false
+            default: continue
+            }
+            let commit = record.spec?.labels.first { $0.hasPrefix("baseline-commit:") }.map { String($0.dropFirst("baseline-commit:".count)) }
+            let proof = status.lastEvidence.map { "\(record.folder)/\(TicketFile.evidence)/\($0)" } ?? record.folder
+            return Baseline(green: green, proof: proof, commit: commit,
+                            summary: green ? "\(record.id) passed" : "\(record.id): \(status.blockedReason ?? status.question?.split(separator: "\n").first.map(String.init) ?? status.status.rawValue)")
+        }
+        return nil
+    }
+
     /// The column a gate proves: its `ledger` when set, else what its kind implies — an agent gate proves code when
     /// its role writes and review when it reads, a check proves tests, a browser gate browser, a human gate a sign-off.
     public static func column(of gate: Gate, roles: RolesFile) -> LedgerColumn? {
@@ -144,7 +168,9 @@ public enum Ledger {
             tops = snapshot.tickets.filter { $0.id == campaign }
         } else {
             // A child shows under its campaign; a ticket whose parent is no campaign on the board shows on its own.
-            tops = snapshot.tickets.filter { record in record.spec?.parent.map { !campaigns.contains($0) } ?? true }
+            tops = snapshot.tickets.filter { record in
+                record.spec?.labels.contains(baselineLabel) != true && (record.spec?.parent.map { !campaigns.contains($0) } ?? true)
+            }
         }
         return tops.sorted(by: BoardSnapshot.workOrder).map { build($0, depth: 0) }
     }

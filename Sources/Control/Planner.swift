@@ -141,7 +141,10 @@ public enum Planner {
             // A campaign is steered, not worked: its children do the work, and it closes when they all have,
             // whatever its own state (cancelling it is the one exception).
             if spec.kind == .campaign, spec.state != .cancelled {
-                if status?.status.isClosed != true, let rollup = Campaigns.rollup(record.id, in: snapshot), rollup.isComplete {
+                let baselineGreen = Ledger.baseline(in: snapshot)?.green ?? true
+                // While the baseline is red, no campaign is done: it closes once the baseline passes again.
+                if status?.status.isClosed != true, let rollup = Campaigns.rollup(record.id, in: snapshot), rollup.isComplete,
+                   baselineGreen {
                     actions.append(.closeCampaign(ticket: record.id, children: rollup.children.count))
                 }
                 continue

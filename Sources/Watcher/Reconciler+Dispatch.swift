@@ -206,6 +206,59 @@ extension Reconciler {
         }
     }
 
+    /// The baseline: when the code branch's code (its tree without the board folder, which a board on the code
+    /// branch moves on every commit) is not what a baseline ticket ran on, and none is waiting or running, makes a
+    /// ticket on the board's `baseline_workflow`, labelled `baseline` with the tree and commit it is for; its gates
+    /// run the whole suite on its branch, which starts there. Red runs it supersedes are cancelled, with why.
+    /// Returns whether it committed.
+    func createBaselineIfMoved(_ snapshot: BoardSnapshot, now: Date) throws -> Bool {
+        guard let workflow = snapshot.config.settings.baselineWorkflow, snapshot.config.workflows.workflows[workflow] != nil
+        else { return false }
+        let repository = store.repository
+        let branch = worktrees.codeBranch
+        guard let tip = try repository.referenceTarget(branch) else { return false }
+        var tree = try repository.commit(tip).tree
+        if try repository.entry(at: snapshot.location.directory, in: tree) != nil {
+            tree = try repository.updateTree(tree, applying: [.remove(path: snapshot.location.directory)])
+        }
+        let treeLabel = "baseline-tree:\(tree.hex)"
+        let runs = snapshot.tickets.filter { $0.spec?.labels.contains(Ledger.baselineLabel) == true }
+        let red: Set<StatusValue> = [.failed, .blocked, .needsInput]
+        if runs.contains(where: { $0.spec?.labels.contains(treeLabel) == true }) { return false }
+        if runs.contains(where: { !$0.isClosed && !red.contains($0.status?.status ?? .queued) }) { return false }
+        var generator = SystemRandomNumberGenerator()
+        let id = TicketID.mint(prefix: snapshot.config.settings.prefix, existing: snapshot.allIDs,
+                               minimumLength: snapshot.config.settings.idLength, using: &generator)
+        let name = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
+        let ticket = Ticket(id: id, title: "Baseline: \(name) at \(tip.short)", kind: .chore, state: .ready, workflow: workflow,
+                            labels: [Ledger.baselineLabel, treeLabel, "baseline-commit:\(tip.hex)"],
+                            created: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
+                            acceptance: ["The baseline passes on \(name) at \(tip.short)."],
+                            description: "The watcher made this ticket when the code of \(name) changed to \(tip.hex): its workflow runs the baseline there.\n")
+        guard let commit = snapshot.commit else { return false }
+        let template = TicketTemplate.text(in: snapshot, source: TreeSource(repository: repository, root: try repository.commit(commit).tree))
+        let superseded = runs.filter { !$0.isClosed && red.contains($0.status?.status ?? .queued) }
+        try store.commit(message: "\(id): baseline of \(name) at \(tip.short)",
+                         trailers: [Trailer(key: "Mission-Ticket", value: id), Trailer(key: "Mission-Action", value: "baseline")],
+                         loading: .init(), reusing: snapshot) { current in
+            // Another watcher may have made it meanwhile.
+            if current.tickets.contains(where: { $0.spec?.labels.contains(treeLabel) == true }) { return [] }
+            var changes: [FileChange] = [.write(path: "\(current.location.ticketFolder(id))/\(TicketFile.spec)",
+                                                bytes: Array(TicketTemplate.render(template, ticket: ticket).utf8))]
+            for old in superseded {
+                guard let record = current.ticket(old.id), var status = record.status, red.contains(status.status) else { continue }
+                status.status = .cancelled
+                status.closed = now
+                status.updated = now
+                status.blockedReason = "superseded by the baseline \(id) of \(tip.short)"
+                status.nextAction = nil
+                changes.append(.write(path: record.statusPath, bytes: try YAMLWriting.encode(status, header: Self.statusHeader)))
+            }
+            return changes
+        }
+        return true
+    }
+
     /// Claims the ticket, then runs a check gate's command in its worktree, within the gate's time limit (20 minutes
     /// when it names none). The command is one program and its arguments, never a shell line, and the program must
     /// be allowed on this host like any runtime's. Nil when the claim was lost.

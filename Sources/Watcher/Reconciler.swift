@@ -139,7 +139,8 @@ public final class Reconciler {
     /// them when they end. Another runner's live session on this host is that runner's to follow and record.
     public func pass(now: Date) throws -> ReconcileReport {
         var report = ReconcileReport()
-        let snapshot = try currentBoard()
+        var snapshot = try currentBoard()
+        if try createBaselineIfMoved(snapshot, now: now) { snapshot = try currentBoard() }
         for record in snapshot.tickets where record.status?.status == .running {
             guard let claim = record.status?.session, claim.runner == nil || claim.runner == runner else { continue }
             let id = claim.id

@@ -21,6 +21,9 @@ public struct BoardSettings: Sendable, Hashable, Codable {
     /// Where ticket worktrees live, relative to the repository's top folder (a bare one: its git folder) or
     /// absolute; a host's own setting wins. Never inside a `.git` folder.
     public var worktreeRoot: String?
+    /// The workflow of the baseline: when the code branch's code changes, the watcher makes a ticket on it, whose
+    /// gates run the repository's whole suite there; while its latest run is red, no campaign is DONE.
+    public var baselineWorkflow: String?
 
     /// The keys of `mission.yaml`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -31,6 +34,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         case limits, retry, approvers
         case archiveAfter = "archive_after"
         case worktreeRoot = "worktree_root"
+        case baselineWorkflow = "baseline_workflow"
     }
 
     /// Concurrency limits of the board.
@@ -108,6 +112,7 @@ public struct BoardSettings: Sendable, Hashable, Codable {
         approvers = try c.decodeIfPresent([String: [String]].self, forKey: .approvers) ?? [:]
         archiveAfter = try c.decodeIfPresent(Interval.self, forKey: .archiveAfter)
         worktreeRoot = try c.decodeIfPresent(String.self, forKey: .worktreeRoot)
+        baselineWorkflow = try c.decodeIfPresent(String.self, forKey: .baselineWorkflow)
     }
 }
 

@@ -1175,6 +1175,15 @@ description: {{description}}
         "string",
         "null"
       ]
+    },
+    "baseline_workflow": {
+      "description": "The baseline's workflow (from workflows.yaml): when the code branch's code changes, the watcher makes a ticket labelled baseline on it, whose gates run the repository's whole suite there; while its latest run is red, no campaign is DONE.",
+      "type": [
+        "string",
+        "number",
+        "boolean",
+        "null"
+      ]
     }
   },
   "required": [
