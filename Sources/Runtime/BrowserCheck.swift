@@ -1,3 +1,4 @@
+import Board
 import Foundation
 
 #if canImport(Glibc)
@@ -9,26 +10,18 @@ import Glibc
 /// Chromium, keep what it saw as artifacts, and pass or fail by the gate's rules. The app is always stopped, its
 /// whole process group, whatever happens; each page load is a browser of its own, which the driver always reaps.
 public enum BrowserCheck {
-    /// What the watcher hands the run: the gate, with the app's program already resolved and allowed.
+    /// What the watcher hands the run: the gate, and the app's command with its program resolved and allowed.
     public struct Plan: Codable, Sendable {
         public var app: [String]
-        public var pages: [String]
-        public var widths: [Int]
-        public var selectors: [String]
-        public var allowConsoleErrors: Bool
-        public var loadTimeout: TimeInterval
-        public var readyTimeout: TimeInterval
+        public var gate: BrowserGate
 
-        public init(app: [String], pages: [String], widths: [Int], selectors: [String], allowConsoleErrors: Bool,
-                    loadTimeout: TimeInterval, readyTimeout: TimeInterval) {
+        public init(app: [String], gate: BrowserGate) {
             self.app = app
-            self.pages = pages
-            self.widths = widths
-            self.selectors = selectors
-            self.allowConsoleErrors = allowConsoleErrors
-            self.loadTimeout = loadTimeout
-            self.readyTimeout = readyTimeout
+            self.gate = gate
         }
+
+        var loadTimeout: TimeInterval { gate.loadTimeout?.timeInterval ?? 15 }
+        var readyTimeout: TimeInterval { gate.readyTimeout?.timeInterval ?? 60 }
     }
 
     /// One page at one width, as the browser saw it.
@@ -113,8 +106,8 @@ public enum BrowserCheck {
         }
 
         var results: [PageResult] = []
-        for width in plan.widths {
-            for page in plan.pages {
+        for width in plan.gate.widths {
+            for page in plan.gate.pages {
                 var result = look(at: base + page, page: page, width: width, plan: plan, python: python, driver: driver,
                                   shots: shots, scratch: scratch)
                 if result.failure == nil, !Processes.isAlive(app) { result.failure = "the app exited while the pages were loading" }
@@ -131,7 +124,7 @@ public enum BrowserCheck {
         if !console.isEmpty { _ = FileManager.default.createFile(atPath: "\(shots)/console.log", contents: Data((console.joined(separator: "\n") + "\n").utf8)) }
         let failed = results.filter { $0.failure != nil }
         if failed.isEmpty {
-            say("browser check passed: \(results.count) page load\(results.count == 1 ? "" : "s") (\(plan.pages.count) page\(plan.pages.count == 1 ? "" : "s") at \(plan.widths.map(String.init).joined(separator: ", ")) px)")
+            say("browser check passed: \(results.count) page load\(results.count == 1 ? "" : "s") (\(plan.gate.summary))")
             return 0
         }
         for result in failed { say("FAIL: \(result.page) at \(result.width) px: \(result.failure ?? "")") }
@@ -146,7 +139,7 @@ public enum BrowserCheck {
         let slug = page == "/" ? "index" : String(page.dropFirst().map { $0.isLetter || $0.isNumber ? $0 : "-" })
         let shot = "\(shots)/\(slug)-\(width).png"
         var steps: [[String: Any]] = [["open": url, "timeout": plan.loadTimeout]]
-        for selector in plan.selectors {
+        for selector in plan.gate.selectors {
             steps.append(["eval": "document.querySelector(\(jsString(selector))) !== null"])
         }
         steps.append(["screenshot": shot, "full": true])
@@ -168,7 +161,7 @@ public enum BrowserCheck {
             result.status = open["status"] as? Int
             result.milliseconds = Int(Date().timeIntervalSince(started) * 1000)
         }
-        for (index, selector) in plan.selectors.enumerated() {
+        for (index, selector) in plan.gate.selectors.enumerated() {
             let value = results.first { $0["step"] as? Int == index + 1 }?["value"] as? Bool
             if value != true { result.missingSelectors.append(selector) }
         }
@@ -186,7 +179,7 @@ public enum BrowserCheck {
             result.failure = "answered HTTP \(code)"
         } else if !result.missingSelectors.isEmpty {
             result.failure = "missing " + result.missingSelectors.joined(separator: ", ")
-        } else if !plan.allowConsoleErrors, let first = result.consoleErrors.first {
+        } else if !plan.gate.allowConsoleErrors, let first = result.consoleErrors.first {
             result.failure = "console error: \(first)" + (result.consoleErrors.count > 1 ? " (and \(result.consoleErrors.count - 1) more)" : "")
         }
         return result
@@ -219,36 +212,31 @@ public enum BrowserCheck {
 
     /// A port on 127.0.0.1 nobody listens on now: bound, read and let go.
     static func freePort() -> Int? {
+        onLoopback(port: 0) { socket, address in
+            guard bind(socket, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 else { return nil }
+            var bound = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &bound) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+            }
+            return named == 0 ? Int(UInt16(bigEndian: bound.sin_port)) : nil
+        } ?? nil
+    }
+
+    /// Whether something accepts a connection on 127.0.0.1:`port`.
+    static func answers(port: Int) -> Bool {
+        onLoopback(port: port) { socket, address in connect(socket, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } ?? false
+    }
+
+    /// `body` with a new TCP socket (closed after) and the address 127.0.0.1:`port`; nil without a socket.
+    private static func onLoopback<T>(port: Int, _ body: (Int32, UnsafePointer<sockaddr>) -> T) -> T? {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { return nil }
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { return nil }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard named == 0 else { return nil }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether something accepts a connection on 127.0.0.1:`port`.
-    static func answers(port: Int) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(socket, $0) } }
     }
 }

@@ -280,10 +280,7 @@ extension Reconciler {
                             attempt: attempt, snapshot: snapshot, now: now) { (worktree, directory) throws(LaunchError) -> ([String], String) in
             var app = try Self.words(of: spec.start)
             app[0] = try allowedProgram(app[0], in: worktree, what: "the browser gate's app")
-            let plan = BrowserCheck.Plan(app: app, pages: spec.pages, widths: spec.widths, selectors: spec.selectors,
-                                         allowConsoleErrors: spec.allowConsoleErrors,
-                                         loadTimeout: spec.loadTimeout?.timeInterval ?? 15,
-                                         readyTimeout: spec.readyTimeout?.timeInterval ?? 60)
+            let plan = BrowserCheck.Plan(app: app, gate: spec)
             let file = "\(directory.path)/browser.json"
             guard let data = try? JSONEncoder().encode(plan), FileManager.default.createFile(atPath: file, contents: data) else {
                 throw LaunchError(message: "cannot write the browser gate's plan \(file)")
