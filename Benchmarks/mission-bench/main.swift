@@ -191,7 +191,7 @@ if arguments.hub {
 }
 if arguments.ledger {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("mission-ledger-bench-\(UUID().uuidString.prefix(6))").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    defer { if !arguments.keep { try? FileManager.default.removeItem(atPath: path) } }
     let size = arguments.tickets ?? 10_000
     _ = try buildBoard(active: size, archived: 0, at: path, packets: true)
     say("mission-bench --ledger: \(size) tickets with up to 3 packets each, median of \(arguments.runs), release build, "
@@ -202,6 +202,7 @@ if arguments.ledger {
     say(String(format: "  mission ledger, first run:   %8.1f ms", first))
     say(String(format: "  mission ledger, warm:        %8.1f ms", warm))
     say(String(format: "  mission ledger --json, warm: %8.1f ms", json))
+    if arguments.keep { say("  the board: \(path)") }
     exit(0)
 }
 if arguments.console {

@@ -41,7 +41,8 @@ struct LedgerCommand: ParsableCommand {
             } else if markdown {
                 print(LedgerText.markdown(reading))
             } else {
-                print(Output.visible(LedgerText.table(reading, width: Output.lineWidth), keepingNewlines: true))
+                // Every cell from the board is made visible where the table is built.
+                print(LedgerText.table(reading, width: Output.lineWidth))
             }
         }
     }
@@ -70,12 +71,12 @@ enum LedgerText {
         let titleWidth = max(16, (width ?? 130) - 90)
         for (row, depth) in rows {
             let id = String(repeating: "  ", count: depth) + (depth > 0 ? "└ " : "") + row.id
-            table.append([id, Output.fit(row.title, titleWidth).trimmingTrailingSpaces()]
+            table.append([Output.visible(id), Output.fit(row.title, titleWidth).trimmingTrailingSpaces()]
                          + LedgerColumn.allCases.map { row.cells[$0]?.mark.rawValue ?? "-" }
-                         + [row.status.rawValue, row.reason ?? ""])
+                         + [row.status.rawValue, Output.visible(row.reason ?? "")])
         }
         var out = Output.table(table).map { $0.trimmingTrailingSpaces() }
-        if let line = baselineLine(reading.baseline) { out.insert(line, at: 0) }
+        if let line = baselineLine(reading.baseline) { out.insert(Output.visible(line), at: 0) }
         let counts = Dictionary(grouping: rows.filter { $0.depth == 0 || $0.row.kind != .campaign }, by: { $0.row.status })
         out.append("")
         out.append([Ledger.Status.done, .shippedPartial, .inProgress, .blocked, .notStarted, .cancelled]
