@@ -118,7 +118,7 @@ enum BoardPage {
                 title.append(HTML.tag("div", [("class", "next")], .text("blocked: \(reason)")))
             }
             if let due = p.overdue {
-                title.append(HTML.tag("div", [("class", "next")], HTML.tag("span", [("class", "badge warn")], .text("overdue since \(Layout.when(due))"))))
+                title.append(HTML.tag("div", [("class", "next")], HTML.tag("span", [("class", "badge warn")], .text("overdue since \(When.short(due))"))))
             }
             rows.append(HTML.tag("tr", [("data-id", p.id)],
                                  HTML.tag("td", [], Layout.ticketLink(p.id)),

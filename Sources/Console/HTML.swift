@@ -2,7 +2,7 @@ import Board
 import Foundation
 
 /// HTML made from untrusted text. Everything a page shows from the board — titles, notes, evidence, transcripts,
-/// names, commit messages — is anyone's push away, so it enters a page only through `HTML.text` or `HTML.attribute`,
+/// names, commit messages — is anyone's push away, so it enters a page only through `HTML.text` or an attribute value of `HTML.tag`,
 /// which escape every character that could open markup; control and format characters are shown as escapes, as the
 /// terminal views show them.
 struct HTML: Sendable, CustomStringConvertible {
@@ -16,16 +16,10 @@ struct HTML: Sendable, CustomStringConvertible {
     /// Our own markup, a literal in this module: never a value read from the board.
     static func raw(_ markup: StaticString) -> HTML { HTML(markup: markup.description) }
 
-    /// Markup this module built from escaped parts (`tag`, `text`, `attribute`).
-    fileprivate static func trusted(_ markup: String) -> HTML { HTML(markup: markup) }
-
     static let empty = HTML(markup: "")
 
     /// `text` escaped for an element's content.
     static func text(_ text: String) -> HTML { HTML(markup: escape(text)) }
-
-    /// `value` escaped for a double-quoted attribute.
-    static func attribute(_ value: String) -> String { escape(value) }
 
     /// `text` with control and format characters shown as escapes, as the terminal views show them (a
     /// bidirectional override would reorder what a person reads), and `&`, `<`, `>`, `"` and `'` as entities.

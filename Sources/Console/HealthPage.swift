@@ -9,8 +9,7 @@ enum HealthPage {
     static func render(_ report: HealthReport, problems: [String], waiting: [TicketPosition], output: [String: String],
                        window: String, context: PageContext, now: Date) -> String {
         var main: [HTML] = [HTML.tag("h1", [], .raw("Health"))]
-        let order = ["running", "queued", "failed", "needs_input", "blocked", "waiting", "in_review", "done", "cancelled"]
-        let counts = order.compactMap { name in report.statuses[name].map { "\($0) \(name)" } }
+        let counts = HealthReport.statusOrder.compactMap { name in report.statuses[name].map { "\($0) \(name)" } }
         main.append(HTML.tag("p", [], .text("Tickets: " + (counts.isEmpty ? "none started" : counts.joined(separator: ", ")))))
 
         main.append(HTML.tag("h2", [], .text("Needs a person now (\(waiting.count))")))
@@ -62,7 +61,7 @@ enum HealthPage {
             main.append(table(["Profile", "Runs", "OK", "Warn", "Error", "Parked", "Why not OK"], report.profiles.map { profile in
                 let causes = profile.causes.map { "\($0.cause) \($0.count)" }.joined(separator: ", ")
                 return [.text(profile.profile), .text("\(profile.runs)"), .text("\(profile.ok)"), .text("\(profile.warning)"),
-                        .text("\(profile.error)"), .text(profile.parkedUntil.map { "until \(Layout.when($0))" } ?? "-"),
+                        .text("\(profile.error)"), .text(profile.parkedUntil.map { "until \(When.short($0))" } ?? "-"),
                         .text(causes.isEmpty ? "-" : causes)]
             }))
         }

@@ -70,16 +70,6 @@ enum Layout {
         return TicketPosition.compactAge(now.timeIntervalSince(date))
     }
 
-    /// `2026-11-22 10:15 UTC`.
-    static func when(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
-    }
-
     /// A link to ticket `id`'s page.
     static func ticketLink(_ id: String) -> HTML {
         HTML.tag("a", [("href", "/tickets/" + URLText.component(id)), ("class", "mono")], .text(id))

@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import Git
 
@@ -21,7 +22,7 @@ enum LogPage {
             if let action { what.append(HTML.tag("span", [("class", "badge")], .text(action))) }
             return HTML.tag("tr", [("data-commit", commit.id.hex)],
                             HTML.tag("td", [("class", "mono")], .text(commit.id.short)),
-                            HTML.tag("td", [("class", "optional")], .text(Layout.when(commit.author.date))),
+                            HTML.tag("td", [("class", "optional")], .text(When.short(commit.author.date))),
                             HTML.tag("td", [("class", "optional")], .text(commit.author.name)),
                             HTML.tag("td", [("class", "title")], what),
                             linkTickets ? HTML.tag("td", [], .join(tickets.prefix(5).map { Layout.ticketLink($0) + .text(" ") })) : .empty)

@@ -18,7 +18,7 @@ enum Routes {
 
         router.get("/") { request, _ in
             let filters = BoardFilters(query: Self.query(request))
-            return try await page { try await board.boardPage(filters, access: grant(request, access)) }
+            return html(try await board.boardPage(filters, access: grant(request, access)))
         }
         router.get("/tickets/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -60,7 +60,7 @@ enum Routes {
                 return html(await board.errorPage("since '\(since)' is not a duration: write a number and a unit, like 30m, 12h or 7d",
                                                   access: grant(request, access)), status: .badRequest)
             }
-            return try await page { try await board.healthPage(window: window, access: grant(request, access)) }
+            return html(try await board.healthPage(window: window, access: grant(request, access)))
         }
         router.get("/tickets/:id/artifacts/:blob") { request, context in
             let id = try context.parameters.require("id")
@@ -84,7 +84,7 @@ enum Routes {
             }
         }
         router.get("/log") { request, _ in
-            try await page { try await board.logPage(access: grant(request, access)) }
+            html(try await board.logPage(access: grant(request, access)))
         }
         router.get("/events") { _, _ in
             let stream = await events.subscribe()
@@ -129,10 +129,6 @@ enum Routes {
 
     static func grant(_ request: Request, _ access: Access) -> Access.Grant {
         access.grant(cookie: request.cookies[Access.cookie]?.value, authorization: request.headers[.authorization])
-    }
-
-    static func page(_ render: () async throws -> String) async throws -> Response {
-        html(try await render())
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -77,8 +77,6 @@ actor Broadcaster {
 
     private func remove(_ id: UUID) { streams[id] = nil }
 
-    var count: Int { streams.count }
-
     func send(_ value: String) {
         for (id, continuation) in streams {
             if case .terminated = continuation.yield(value) { streams[id] = nil }

@@ -68,7 +68,7 @@ enum TicketPage {
         if let cycle = snapshot.dependencyCycles[record.id] {
             fields.append(("Cycle", .text(cycle)))
         }
-        if let due = position.overdue { fields.append(("Overdue", .text("the check-in was due \(Layout.when(due))"))) }
+        if let due = position.overdue { fields.append(("Overdue", .text("the check-in was due \(When.short(due))"))) }
         if record.archived { fields.append(("Archived", .text(record.folder))) }
         return HTML.tag("div", [("class", "card")], definitions(fields))
     }
@@ -222,7 +222,7 @@ enum TicketPage {
         var head = "\(p.kind.rawValue)"
         if let profile = p.profile { head += " on \(profile)" }
         if let role = p.role { head += " as \(role)" }
-        if let ended = p.ended { head += ", \(Layout.when(ended))" }
+        if let ended = p.ended { head += ", \(When.short(ended))" }
         if let seconds = p.durationSeconds { head += String(format: ", %.0f s", seconds) }
         var title: HTML = HTML.tag("span", [("class", "mono")], .text(name)) + .text("  " + head)
         if let commit { title += .text("  ") + HTML.tag("span", [("class", "mono muted")], .text(commit.short)) }
@@ -314,7 +314,7 @@ enum TicketPage {
             })))
         }
         if !spec.labels.isEmpty { fields.append(("Labels", .text(spec.labels.joined(separator: ", ")))) }
-        if let created = spec.created { fields.append(("Created", .text(Layout.when(created)))) }
+        if let created = spec.created { fields.append(("Created", .text(When.short(created)))) }
         var parts: [HTML] = [HTML.tag("h2", [], .raw("Spec")), HTML.tag("div", [("class", "card")], definitions(fields))]
         if !spec.writtenAcceptance.isEmpty {
             parts.append(HTML.tag("h2", [], .raw("Acceptance")))

@@ -5,6 +5,9 @@ import Foundation
 /// whether their leases hold, how each profile's recent sessions ended, which profiles are parked by a rate
 /// limit, and how many tickets are in each status. Pure: the caller reads the packets.
 public struct HealthReport: Sendable, Equatable {
+    /// The order the statuses are counted in, for every view: what runs first, what is finished last.
+    public static let statusOrder = ["running", "queued", "failed", "needs_input", "blocked", "waiting", "in_review", "done", "cancelled"]
+
     /// A session the board says runs.
     public struct Session: Sendable, Equatable {
         public var ticket: String

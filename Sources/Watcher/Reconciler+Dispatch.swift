@@ -217,9 +217,16 @@ extension Reconciler {
         let repository = store.repository
         let branch = worktrees.codeBranch
         guard let tip = try repository.referenceTarget(branch) else { return false }
-        var tree = try repository.commit(tip).tree
-        if try repository.entry(at: snapshot.location.directory, in: tree) != nil {
-            tree = try repository.updateTree(tree, applying: [.remove(path: snapshot.location.directory)])
+        let tree: ObjectID
+        if let known = baselineCode, known.tip == tip {
+            tree = known.tree
+        } else {
+            var code = try repository.commit(tip).tree
+            if try repository.entry(at: snapshot.location.directory, in: code) != nil {
+                code = try repository.updateTree(code, applying: [.remove(path: snapshot.location.directory)])
+            }
+            tree = code
+            baselineCode = (tip, code)
         }
         let treeLabel = "baseline-tree:\(tree.hex)"
         let runs = snapshot.tickets.filter { $0.spec?.labels.contains(Ledger.baselineLabel) == true }

@@ -85,6 +85,9 @@ public final class Reconciler {
 
     /// When the reaper last swept the ticket worktrees and branches (see `TicketWorktrees.sweep`).
     var lastSweep: Date?
+    /// The code branch's tip and its tree without the board folder, as the baseline last compared them: a pass
+    /// whose tip has not moved writes no tree.
+    var baselineCode: (tip: ObjectID, tree: ObjectID)?
     /// What the last sweep could not clean up: each is reported when it first appears, not every sweep.
     var sweepProblems: Set<String> = []
     /// How often the reaper sweeps; each pass checks.

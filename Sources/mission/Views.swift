@@ -168,25 +168,3 @@ struct CampaignView: Encodable {
         }
     }
 }
-
-/// Dates and times as the text views print them.
-enum When {
-    /// `2026-11-22 10:15 UTC`: minutes are enough for a person; always UTC, so two people read the same time.
-    static func short(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)) UTC"
-    }
-
-    /// `2026-11-22 10:15 UTC (3h ago)`.
-    static func ago(_ date: Date, now: Date) -> String {
-        "\(short(date)) (\(TicketPosition.compactAge(now.timeIntervalSince(date))) ago)"
-    }
-
-    /// `since 2026-11-22 10:15 UTC (3h ago)`.
-    static func since(_ date: Date, now: Date) -> String {
-        "since " + ago(date, now: now)
-    }
-}

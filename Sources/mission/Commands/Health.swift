@@ -39,8 +39,7 @@ struct Health: ParsableCommand {
 
     static func render(_ report: HealthReport, window: String, now: Date) -> String {
         var out: [String] = []
-        let order = ["running", "queued", "failed", "needs_input", "blocked", "waiting", "in_review", "done", "cancelled"]
-        let statuses = order.compactMap { name in report.statuses[name].map { "\($0) \(name)" } }
+        let statuses = HealthReport.statusOrder.compactMap { name in report.statuses[name].map { "\($0) \(name)" } }
         out.append("Tickets: " + (statuses.isEmpty ? "none started" : statuses.joined(separator: ", ")))
 
         out.append("")
