@@ -20,6 +20,8 @@ struct Arguments {
     var hub = false
     var console = false
     var ledger = false
+    var commands = false
+    var sizesGiven = false
     var tickets: Int?
 
     init() {
@@ -33,13 +35,15 @@ struct Arguments {
             case "--hub": hub = true
             case "--console": console = true
             case "--ledger": ledger = true
+            case "--commands": commands = true
             case "--tickets": tickets = Int(iterator.next() ?? "")
             case "--sizes":
+                sizesGiven = true
                 sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.map { total in
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]] [--commands [--sizes 1000,10000] [--runs N] [--keep]]")
                 exit(2)
             }
         }
@@ -101,8 +105,8 @@ func runMission(_ arguments: [String], in directory: String) -> Double {
 
 /// A board of `active` tickets and `archived` archived ones in a new bare repository.
 func buildBoard(active: Int, archived: Int, at path: String, readyShare: Bool? = nil,
-                packets: Bool = false) throws -> (Repository, ObjectID, [String]) {
-    let repository = try Repository.create(at: path, bare: true)
+                packets: Bool = false, bare: Bool = true) throws -> (Repository, ObjectID, [String]) {
+    let repository = try Repository.create(at: path, bare: bare)
     try repository.setConfigString("mission.branch", "main")
     try repository.setConfigString("mission.dir", "board")
     let location = BoardLocation(branch: "main")
@@ -187,6 +191,11 @@ if arguments.watcher {
 }
 if arguments.hub {
     try HubBench.run(tickets: arguments.tickets ?? 100, latencyRuns: max(arguments.runs, 5))
+    exit(0)
+}
+if arguments.commands {
+    let sizes = arguments.sizesGiven ? arguments.sizes.map { $0.active + $0.archived } : [1_000, 10_000]
+    try CommandBench.run(sizes: sizes, runs: arguments.runs, keep: arguments.keep)
     exit(0)
 }
 if arguments.ledger {
