@@ -15,8 +15,8 @@ public struct SourceEntry: Sendable, Hashable {
     public let id: ObjectID?
 }
 
-/// Where a board is read from: a commit's tree (the watcher's view) or a working directory (the editor's view).
-/// The seam has exactly these two implementations.
+/// Where a board is read from: a commit's tree (the watcher's view), a working directory (the editor's view), or a
+/// checkout, which is the working files read through git wherever they match the commit checked out.
 public protocol BoardSource {
     /// The entries of `folder`, or nil when it does not exist.
     func entries(in folder: String) throws -> [SourceEntry]?
@@ -102,23 +102,33 @@ public struct DirectorySource: BoardSource {
     /// A source over the files under `root`.
     public init(root: String) { self.root = root }
 
-    /// The entries of `folder` on disk, sorted by name.
+    /// The entries of `folder` on disk, sorted by name. Read with readdir and the entry types it gives (a stat
+    /// only where the file system gives none): a ticket folder of ten thousand entries is listed in milliseconds.
     public func entries(in folder: String) throws -> [SourceEntry]? {
         let absolute = folder.isEmpty ? root : "\(root)/\(folder)"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return nil
+        guard let directory = opendir(absolute) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: absolute])
         }
-        return try FileManager.default.contentsOfDirectory(atPath: absolute).sorted().map { name in
-            let path = folder.isEmpty ? name : "\(folder)/\(name)"
-            let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/\(path)")
-            let kind: SourceEntry.Kind = switch attributes[.type] as? FileAttributeType {
-            case .typeDirectory?: .folder
-            case .typeRegular?: .file
-            default: .other
+        defer { closedir(directory) }
+        var result: [SourceEntry] = []
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            return SourceEntry(name: name, path: path, kind: kind, id: nil)
+            if name == "." || name == ".." { continue }
+            let path = folder.isEmpty ? name : "\(folder)/\(name)"
+            var type = Int32(item.pointee.d_type)
+            if type == Int32(DT_UNKNOWN) {
+                var info = stat()
+                if lstat("\(root)/\(path)", &info) == 0 {
+                    type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
+                }
+            }
+            let kind: SourceEntry.Kind = type == Int32(DT_DIR) ? .folder : type == Int32(DT_REG) ? .file : .other
+            result.append(SourceEntry(name: name, path: path, kind: kind, id: nil))
         }
+        return result.sorted { $0.name < $1.name }
     }
 
     /// The entries of a listed folder.
@@ -138,6 +148,56 @@ public struct DirectorySource: BoardSource {
             throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: "\(root)/\(entry.path)"])
         }
         return [UInt8](data)
+    }
+}
+
+/// A checkout's working files, read through git wherever they match the commit checked out: a folder with no
+/// change in it is listed from the commit's tree, with the ids the ticket cache is keyed by, and only what differs
+/// (staged or not, untracked included) is read from disk. `mission check` of ten thousand tickets then parses the
+/// few that changed rather than all of them.
+public struct CheckoutSource: BoardSource {
+    private let tree: TreeSource
+    private let disk: DirectorySource
+    /// The changed paths and every folder above them.
+    private let touched: Set<String>
+
+    /// A source over the working files under `root`, of which `changed` (repository-relative paths, as
+    /// `Repository.changedPaths(under:)` gives them) differ from the tree `committed`.
+    public init(repository: Repository, committed: ObjectID, root: String, changed: Set<String>) {
+        tree = TreeSource(repository: repository, root: committed)
+        disk = DirectorySource(root: root)
+        var touched: Set<String> = [""]
+        for path in changed {
+            var folder = Substring(path)
+            touched.insert(path)
+            while let slash = folder.lastIndex(of: "/") {
+                folder = folder[..<slash]
+                guard touched.insert(String(folder)).inserted else { break }
+            }
+        }
+        self.touched = touched
+    }
+
+    public func entries(in folder: String) throws -> [SourceEntry]? {
+        guard touched.contains(folder) else { return try tree.entries(in: folder) }
+        guard let onDisk = try disk.entries(in: folder) else { return nil }
+        let committed = Dictionary((try tree.entries(in: folder) ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return onDisk.map { entry in
+            guard !touched.contains(entry.path), let same = committed[entry.name], same.kind == entry.kind else { return entry }
+            return same
+        }
+    }
+
+    public func entries(of folder: SourceEntry) throws -> [SourceEntry] {
+        folder.id == nil ? try entries(in: folder.path) ?? [] : try tree.entries(of: folder)
+    }
+
+    public func size(of entry: SourceEntry) throws -> Int {
+        entry.id == nil ? try disk.size(of: entry) : try tree.size(of: entry)
+    }
+
+    public func read(_ entry: SourceEntry) throws -> [UInt8] {
+        entry.id == nil ? try disk.read(entry) : try tree.read(entry)
     }
 }
 

@@ -6,7 +6,7 @@ public struct ObjectID: Hashable, Sendable {
     let low: UInt32
 
     /// Reads 20 bytes from `raw`.
-    init(raw: UnsafeRawBufferPointer) {
+    public init(raw: UnsafeRawBufferPointer) {
         precondition(raw.count >= 20, "an object id has 20 bytes")
         high = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         middle = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -14,7 +14,7 @@ public struct ObjectID: Hashable, Sendable {
     }
 
     /// Writes the 20 bytes into `raw`.
-    func store(into raw: UnsafeMutableRawBufferPointer) {
+    public func store(into raw: UnsafeMutableRawBufferPointer) {
         precondition(raw.count >= 20, "an object id has 20 bytes")
         raw.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
         raw.storeBytes(of: middle.bigEndian, toByteOffset: 8, as: UInt64.self)

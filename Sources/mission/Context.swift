@@ -49,13 +49,10 @@ extension BoardContext {
 
 /// Printing for commands: JSON for scripts, plain text for people.
 enum Output {
-    /// Prints `value` as pretty JSON with sorted keys and ISO 8601 dates.
+    /// Prints `value` as pretty JSON with sorted keys and ISO 8601 dates, written as it encodes.
     static func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        fflush(nil)  // whatever `print` buffered goes first
+        try JSONOutput.print(value)
     }
 
     /// Board text made safe and honest for a terminal (see `VisibleText`).
@@ -142,4 +139,19 @@ extension ParsableCommand {
         }
         return ExitCode.failure
     }
+}
+
+/// What a read command keeps until the process exits instead of freeing it: a board of ten thousand tickets takes
+/// longer to free, record by record, than to print, and the system takes the memory back at exit anyway (git's
+/// UNLEAK does the same).
+enum Lifetime {
+    private static let kept = Kept()
+
+    private final class Kept: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Any] = []
+        func add(_ more: [Any]) { lock.withLock { values += more } }
+    }
+
+    static func keepUntilExit(_ values: Any...) { kept.add(values) }
 }

@@ -6,7 +6,7 @@ import Git
 /// models must bump `version`: an old file is then ignored and rebuilt, never misread.
 enum RecordCodec {
     static let magic: [UInt8] = Array("MCTC".utf8)
-    static let version: UInt8 = 6
+    static let version: UInt8 = 7
 
     struct Damaged: Error {}
 
@@ -35,7 +35,7 @@ enum RecordCodec {
         w.string(record.id)
         w.string(record.folder)
         w.bool(record.archived)
-        w.optional(record.treeID) { $0.string($1.hex) }
+        w.optional(record.treeID) { $0.objectID($1) }
         w.optional(record.spec) { write($1, to: &$0) }
         w.optional(record.status) { write($1, to: &$0) }
         w.strings(record.evidence)
@@ -53,7 +53,7 @@ enum RecordCodec {
 
     static func read(_ r: inout BinaryReader) throws -> TicketRecord {
         let id = try r.string(), folder = try r.string(), archived = try r.bool()
-        let tree = try r.optional { try ObjectID(hex: $0.string()) }
+        let tree = try r.optional { try $0.objectID() }
         let spec = try r.optional { try readTicket(&$0) }
         let status = try r.optional { try readStatus(&$0) }
         let evidence = try r.strings(), notes = try r.strings()
@@ -77,9 +77,9 @@ enum RecordCodec {
     static func write(_ t: Ticket, to w: inout BinaryWriter) {
         w.string(t.id)
         w.string(t.title)
-        w.string(t.kind.rawValue)
-        w.string(t.priority.rawValue)
-        w.string(t.state.rawValue)
+        w.enumeration(t.kind)
+        w.enumeration(t.priority)
+        w.enumeration(t.state)
         for value in [t.workflow, t.owner, t.assignee, t.profile, t.parent] { w.optional(value) { $0.string($1) } }
         w.strings(t.blockedBy)
         w.strings(t.labels)
@@ -110,7 +110,7 @@ enum RecordCodec {
     // MARK: Status
 
     static func write(_ s: TicketStatus, to w: inout BinaryWriter) {
-        w.string(s.status.rawValue)
+        w.enumeration(s.status)
         w.optional(s.gate) { $0.string($1) }
         w.int(s.round)
         w.int(s.attempt)
@@ -223,6 +223,18 @@ struct BinaryWriter {
 
     mutating func strings(_ values: [String]) { array(values) { $0.string($1) } }
 
+    /// A closed word as its place among the cases (the version changes when the cases do).
+    mutating func enumeration<E: StrictEnum>(_ value: E) {
+        int(E.allCases.firstIndex { $0.rawValue == value.rawValue }.map { E.allCases.distance(from: E.allCases.startIndex, to: $0) } ?? -1)
+    }
+
+    /// An object id as its 20 bytes.
+    mutating func objectID(_ id: ObjectID) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 20))
+        bytes.withUnsafeMutableBytes { id.store(into: UnsafeMutableRawBufferPointer(rebasing: $0[start..<start + 20])) }
+    }
+
     mutating func date(_ value: Date) {
         let bits = value.timeIntervalSinceReferenceDate.bitPattern
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8((bits >> UInt64(shift)) & 0xFF)) }
@@ -300,6 +312,18 @@ struct BinaryReader {
     mutating func enumeration<E: RawRepresentable>(_ type: E.Type) throws -> E where E.RawValue == String {
         guard let value = E(rawValue: try string()) else { throw RecordCodec.Damaged() }
         return value
+    }
+
+    mutating func enumeration<E: StrictEnum>(_ type: E.Type) throws -> E {
+        let index = try int()
+        guard index >= 0, index < E.allCases.count else { throw RecordCodec.Damaged() }
+        return E.allCases[E.allCases.index(E.allCases.startIndex, offsetBy: index)]
+    }
+
+    mutating func objectID() throws -> ObjectID {
+        guard offset + 20 <= buffer.count else { throw RecordCodec.Damaged() }
+        defer { offset += 20 }
+        return ObjectID(raw: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[offset..<offset + 20])))
     }
 
     mutating func optional<T>(_ read: (inout BinaryReader) throws -> T?) throws -> T? {

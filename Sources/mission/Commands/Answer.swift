@@ -3,7 +3,7 @@ import ArgumentParser
 
 /// `mission answer ID "text"`: answer a ticket's open question, or say what was done about its block.
 struct Answer: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "answer", 
         abstract: "Answer a ticket's open question, or its block: the watcher sends it back to its gate with the answer in the prompt.",
         discussion: "The answer is a note (append-only); status.yaml stays the watcher's to change.")
 

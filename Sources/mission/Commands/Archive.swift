@@ -4,7 +4,7 @@ import Board
 
 /// `mission archive`: move closed tickets to archive/YYYY/MM/ so the active folder stays small.
 struct Archive: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "archive", 
         abstract: "Move closed tickets older than a given age to archive/YYYY/MM/.",
         discussion: "list --archived, show and log still find archived tickets; git log --follow keeps their history.")
 

@@ -26,6 +26,7 @@ struct BoardView: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             let snapshot = try context.snapshot()
+            defer { Lifetime.keepUntilExit(context, snapshot) }
             var filter = TicketFilter()
             filter.owners = Set(owner)
             let now = Date()

@@ -6,7 +6,7 @@ import Git
 
 /// `mission check`: validate the whole board and say exactly where each problem is.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "check", 
         abstract: "Validate the board: every file, every reference.",
         discussion: """
             Checks the working files when the board's branch is checked out, else the branch tip.
@@ -69,16 +69,24 @@ struct Check: ParsableCommand {
                 source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
                 what = "the board at \(ref)"
             } else if context.isCheckedOut, let root = repository.workingDirectory {
-                source = DirectorySource(root: root)
+                // The working files, read through git where they match HEAD: only what changed is parsed again.
+                if let head = try repository.referenceTarget("HEAD") {
+                    source = CheckoutSource(repository: repository, committed: try repository.commit(head).tree, root: root,
+                                            changed: try repository.changedPaths(under: context.location.directory))
+                } else {
+                    source = DirectorySource(root: root)
+                }
                 what = "the working files"
             } else {
                 guard let tip = try context.store.tip() else { throw MissionFailure("branch \(context.location.branchName) has no commits") }
                 source = TreeSource(repository: repository, root: try repository.commit(tip).tree)
                 what = "\(context.location.branchName)"
             }
-            // Trees are content-addressed, so parsed tickets from the cache are exact; files on disk are not.
+            // Trees are content-addressed, so parsed tickets from the cache are exact; a folder read from disk has no
+            // tree id, so it is parsed (and never cached).
             snapshot = BoardLoader.load(from: source, location: context.location, options: options,
-                                        cache: source is TreeSource ? context.store.cache : nil)
+                                        cache: source is DirectorySource ? nil : context.store.cache)
+            defer { Lifetime.keepUntilExit(context, snapshot) }
             extra += Self.evidenceProblems(snapshot, source: source)
             let all = (snapshot.allDiagnostics + extra)
             let errors = all.filter { $0.severity == .error }.count

@@ -6,7 +6,7 @@ import Git
 
 /// `mission clone URL [DIR]`: a person's clone of a hub, ready to work on: hooks, board settings, transcripts.
 struct Clone: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "clone", 
         abstract: "Clone a hub and set the clone up for the board: hooks, board settings and the runners' refs.",
         discussion: """
             Clones URL (a folder, git://, ssh:// or user@host:path) into DIR, checks out the hub's default branch, \

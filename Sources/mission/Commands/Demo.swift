@@ -7,7 +7,7 @@ import Watcher
 
 /// `mission demo`: the watcher dispatching real work on a demo board, start to finish.
 struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "demo", 
         abstract: "Create a demo repository and run the watcher on it until the board settles.",
         discussion: """
             A script runtime plays the agent: it edits a file, prints progress and ends with the signal sentinel.

@@ -3,7 +3,7 @@ import ArgumentParser
 
 /// `mission edit ID`: edit a ticket's spec in the editor, validate, commit.
 struct Edit: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "edit", 
         abstract: "Edit a ticket's spec in $EDITOR; it is validated before it is committed.")
 
     @OptionGroup var board: BoardOptions

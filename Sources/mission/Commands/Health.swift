@@ -7,7 +7,7 @@ import Foundation
 /// `mission health`: the runners and their sessions and leases, how each runtime profile's recent sessions
 /// ended, which profiles a rate limit parks, and the tickets by status.
 struct Health: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "health", 
         abstract: "Runners, running sessions and their leases, and how each runtime profile's recent sessions ended.",
         discussion: """
             Read from the board alone: status.yaml says what runs where and until when its lease holds; the \

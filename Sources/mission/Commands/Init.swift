@@ -6,7 +6,7 @@ import Git
 
 /// `mission init`: install the starter board and the git hooks.
 struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "init", 
         abstract: "Create a board in this repository and install the git hooks.",
         discussion: """
             Commits the starter board (mission.yaml, runtimes.yaml, roles.yaml, workflows.yaml, schedule.yaml,

@@ -6,7 +6,7 @@ import Foundation
 
 /// `mission list`: the tickets, filtered, in the order the watcher takes them.
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List tickets, in the order the watcher takes them.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tickets, in the order the watcher takes them.")
 
     @OptionGroup var board: BoardOptions
 
@@ -45,6 +45,7 @@ struct List: ParsableCommand {
         try failing {
             let context = try BoardContext.open(board)
             let snapshot = try context.snapshot(includeArchived: includeArchived)
+            defer { Lifetime.keepUntilExit(context, snapshot) }
             var filter = TicketFilter()
             filter.states = Set(state)
             filter.statuses = Set(status)

@@ -6,7 +6,7 @@ import Git
 
 /// `mission log ID`: the ticket's audit trail from git history, with trailers.
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a ticket's history from git, with trailers.")
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Show a ticket's history from git, with trailers.")
 
     @OptionGroup var board: BoardOptions
 

@@ -4,7 +4,7 @@ import Foundation
 
 /// `mission merge ID`: merge a done ticket's branch into the code branch, once a person approved it.
 struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "merge", 
         abstract: "Merge a done ticket's branch mission/ID into the code branch, after a person's approval.",
         discussion: """
             Merging into a protected branch happens only after a human gate, never implied by a passing check: the \

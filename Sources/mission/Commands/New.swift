@@ -4,7 +4,7 @@ import Board
 
 /// `mission new "Title"`: create a ticket from the board's template.
 struct New: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "new", 
         abstract: "Create a ticket from the template, open it in $EDITOR, validate and commit it.")
 
     @OptionGroup var board: BoardOptions

@@ -4,7 +4,7 @@ import Foundation
 
 /// `mission note ID "text"`: add a note to a ticket (append-only).
 struct Note: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "note", 
         abstract: "Add a note to a ticket: from the argument, --file, or standard input.")
 
     @OptionGroup var board: BoardOptions

@@ -6,7 +6,7 @@ import Watcher
 
 /// `mission poke`: wake the watchers of a repository or a runner's clone now, for a webhook or a script.
 struct Poke: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "poke", 
         abstract: "Wake the watchers waiting on this repository (or a runner's clone) now.",
         discussion: """
             Writes a byte to the FIFOs the watchers wait on, as the git hooks do: <git dir>/mission/wake, and on a \

@@ -8,7 +8,7 @@ import Watcher
 
 /// `mission reconcile --once`: one pass of the watcher, for cron and tests.
 struct Reconcile: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "reconcile", 
         abstract: "Run one pass of the watcher: plan, dispatch ready tickets, wait for them, commit the evidence.",
         discussion: "Every claim and every outcome is a commit on the board's branch, with Mission-* trailers.")
 

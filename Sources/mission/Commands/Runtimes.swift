@@ -9,7 +9,7 @@ import Synchronization
 
 /// `mission runtimes`: every runtime profile, what it offers, who uses it, and whether it can run on this host.
 struct Runtimes: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "runtimes", 
         abstract: "List the runtime profiles: harness, command, capabilities, limits, roles, and whether each can run here.",
         discussion: """
             Each profile's executable is looked up on PATH as the watcher looks it up, and checked against this \

@@ -6,7 +6,7 @@ import Git
 
 /// `mission serve`: the web console.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "serve", 
         abstract: "Serve the web console: the board, each ticket's gates and evidence, health and log, live as commits land.",
         discussion: """
             Listens on 127.0.0.1 unless --host says otherwise. There, pages need no token; anywhere else every \

@@ -35,21 +35,21 @@ extension StateCommand {
 
 /// `mission ready ID`.
 struct Ready: StateCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark a ticket ready: the watcher takes it when its blockers are closed.")
+    static let configuration = CommandConfiguration(commandName: "ready", abstract: "Mark a ticket ready: the watcher takes it when its blockers are closed.")
     static let target = DesiredState.ready
     @OptionGroup var arguments: StateArguments
 }
 
 /// `mission hold ID`.
 struct Hold: StateCommand {
-    static let configuration = CommandConfiguration(abstract: "Put a ticket on hold: the watcher stops and leaves it alone.")
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Put a ticket on hold: the watcher stops and leaves it alone.")
     static let target = DesiredState.hold
     @OptionGroup var arguments: StateArguments
 }
 
 /// `mission cancel ID`.
 struct Cancel: StateCommand {
-    static let configuration = CommandConfiguration(abstract: "Cancel a ticket: it counts as closed for the tickets it blocks.")
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a ticket: it counts as closed for the tickets it blocks.")
     static let target = DesiredState.cancelled
     @OptionGroup var arguments: StateArguments
 }

@@ -6,7 +6,7 @@ import Foundation
 
 /// `mission show ID`: spec, status, evidence and notes of one ticket.
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a ticket: spec, status, evidence and notes.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a ticket: spec, status, evidence and notes.")
 
     @OptionGroup var board: BoardOptions
 

@@ -5,7 +5,7 @@ import Board
 
 /// `mission approve ID --gate G`: a person in the gate's approver group lets a ticket past a human gate.
 struct Approve: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "approve", 
         abstract: "Approve a ticket waiting at a human gate: the watcher moves it on to the next gate.",
         discussion: """
             Commits a sign-off packet (evidence/NNNN-GATE.yaml) signed with your git identity \
@@ -40,7 +40,7 @@ struct Approve: ParsableCommand {
 
 /// `mission reject ID --gate G --note TEXT`: a person in the gate's approver group sends a ticket back.
 struct Reject: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "reject", 
         abstract: "Reject a ticket waiting at a human gate: the watcher sends it back with your note as findings.",
         discussion: """
             Commits a sign-off packet (evidence/NNNN-GATE.yaml) signed with your git identity. The ticket goes \

@@ -4,7 +4,7 @@ import Foundation
 
 /// `mission switch ID --profile P`: the ticket's next session runs on another runtime profile.
 struct Switch: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "switch", 
         abstract: "Run a ticket's next session on another runtime profile (sets the profile: line of its spec).",
         discussion: """
             The profile pins the ticket: its sessions run on it instead of its role's profiles in fallback order. \

@@ -10,7 +10,7 @@ import Watcher
 
 /// `mission watch`: the watcher daemon.
 struct Watch: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "watch", 
         abstract: "Run the watcher: dispatch ready tickets as commits arrive, and commit their evidence.",
         discussion: """
             Wakes on the git hooks' poke, on the board branch moving, on sessions ending and every --rescan
