@@ -90,6 +90,89 @@ struct DocsTests {
     }
 }
 
+extension DocsTests {
+    // MARK: Keys
+
+    /// The heading of each file kind's section in docs/formats.md.
+    static let formatSections: [AcceptedKeys.FileKind: String] = [
+        .ticket: "## ticket.yaml", .status: "## status.yaml", .evidence: "## evidence/", .mission: "## mission.yaml",
+        .runtimes: "## runtimes.yaml", .roles: "## roles.yaml", .workflows: "## workflows.yaml", .schedule: "## schedule.yaml",
+    ]
+
+    @Test(arguments: AcceptedKeys.FileKind.allCases)
+    func everyKeyTheDecoderAcceptsIsInItsSchemaAndNoOther(kind: AcceptedKeys.FileKind) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(DocPages.root)/schemas/\(kind.rawValue).schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let problems = Self.compare(AcceptedKeys.file(kind), with: schema, at: kind.rawValue)
+        #expect(problems.isEmpty, "schemas/\(kind.rawValue).schema.json:\n\(problems.joined(separator: "\n"))")
+    }
+
+    /// What differs between the keys the decoder takes and the properties `schema` allows, level by level.
+    static func compare(_ keys: AcceptedKeys, with schema: [String: Any], at path: String) -> [String] {
+        let properties = schema["properties"] as? [String: Any] ?? [:]
+        var problems: [String] = []
+        for key in keys.keys where properties[key] == nil { problems.append("\(path): the decoder takes '\(key)', the schema does not") }
+        for key in properties.keys.sorted() where !keys.keys.contains(key) {
+            problems.append("\(path): the schema allows '\(key)', the decoder refuses it")
+        }
+        if schema["additionalProperties"] as? Bool != false {
+            problems.append("\(path): the schema allows unknown keys (additionalProperties is not false); the decoder refuses them")
+        }
+        for (key, nested) in keys.nested.sorted(by: { $0.key < $1.key }) {
+            guard var child = properties[key] as? [String: Any] else { continue }
+            if let items = child["items"] as? [String: Any] { child = items }
+            if nested.shape == .named {
+                guard let entry = child["additionalProperties"] as? [String: Any] else {
+                    problems.append("\(path).\(key): the schema does not describe the named entries")
+                    continue
+                }
+                child = entry
+            }
+            problems += compare(nested.keys, with: child, at: "\(path).\(key)\(nested.shape == .named ? ".*" : "")")
+        }
+        return problems
+    }
+
+    @Test(arguments: AcceptedKeys.FileKind.allCases)
+    func everyKeyTheDecoderAcceptsIsInFormatsMdAndEveryKeyThereIsAccepted(kind: AcceptedKeys.FileKind) throws {
+        let heading = try #require(Self.formatSections[kind])
+        let section = try #require(try DocPages.section("docs/formats.md", heading: heading), "docs/formats.md has no '\(heading)'")
+        let named = Self.codeSpans(section)
+        let keys = AcceptedKeys.file(kind)
+        let paths = keys.paths
+        // Accepted: each key named in the section, by itself or in a dotted path (`retry.max_retries` names both).
+        for path in paths {
+            let parts = path.split(separator: ".").filter { $0 != "*" }.map(String.init)
+            let dotted = parts.joined(separator: ".")
+            let mentioned = named.contains(parts.last ?? "") || named.contains(dotted) || named.contains { $0.hasPrefix(dotted + ".") }
+            #expect(mentioned,
+                    "docs/formats.md '\(heading)' never names '\(dotted)', which the decoder accepts")
+        }
+        // Documented: each key in the first column of the section's tables is accepted, at some level.
+        let known = Set(paths.flatMap { path -> [String] in
+            let parts = path.split(separator: ".").filter { $0 != "*" }.map(String.init)
+            return [parts.joined(separator: "."), parts.last ?? ""]
+        })
+        var rows = 0
+        for line in section.components(separatedBy: "\n") where line.hasPrefix("| `") {
+            let first = line.dropFirst(2).prefix { $0 != "|" }
+            for key in Self.codeSpans(String(first)) {
+                rows += 1
+                #expect(known.contains(key), "docs/formats.md '\(heading)' documents '\(key)', which the decoder refuses")
+            }
+        }
+        #expect(rows > 0, "docs/formats.md '\(heading)' has no table of keys")
+    }
+
+    /// The text of every `code span` in `text`.
+    static func codeSpans(_ text: String) -> Set<String> {
+        var spans = Set<String>()
+        let parts = text.components(separatedBy: "`")
+        for index in stride(from: 1, to: parts.count, by: 2) { spans.insert(parts[index]) }
+        return spans
+    }
+}
+
 // MARK: - Pages and their fenced blocks
 
 /// A fenced code block of a page.
