@@ -173,6 +173,84 @@ extension DocsTests {
     }
 }
 
+extension DocsTests {
+    // MARK: --help and docs/commands.md
+
+    /// A visible command of `mission` and its options and flags, as ArgumentParser defines them.
+    struct CommandHelp {
+        let name: String
+        /// Each option or flag by all its names (`-C`, `--repository`).
+        let options: [[String]]
+    }
+
+    /// Every visible subcommand, from `mission --experimental-dump-help`.
+    static func commands() throws -> [CommandHelp] {
+        let sandbox = try Sandbox(git: false)
+        let dump = try sandbox.mission("--experimental-dump-help").expectSuccess().stdout
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.utf8)) as? [String: Any])
+        let command = try #require(root["command"] as? [String: Any])
+        let subcommands = try #require(command["subcommands"] as? [[String: Any]])
+        return subcommands.compactMap { sub in
+            guard let name = sub["commandName"] as? String, name != "help", sub["shouldDisplay"] as? Bool != false else { return nil }
+            let arguments = sub["arguments"] as? [[String: Any]] ?? []
+            let options: [[String]] = arguments.compactMap { argument in
+                guard argument["kind"] as? String != "positional", argument["shouldDisplay"] as? Bool != false else { return nil }
+                let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { name -> String? in
+                    guard let text = name["name"] as? String else { return nil }
+                    return name["kind"] as? String == "short" ? "-\(text)" : "--\(text)"
+                }
+                if names.contains("--help") || names.contains("--version") { return nil }
+                return names
+            }
+            return CommandHelp(name: name, options: options)
+        }
+    }
+
+    /// The options a code span or text names: `--long` and `-C` words.
+    static func optionWords(_ text: String) -> Set<String> {
+        var words = Set<String>()
+        let pattern = #"(?<![\w-])(--[a-z][a-z0-9-]*|-[A-Za-z])(?![\w-])"#
+        var rest = text[...]
+        while let range = rest.range(of: pattern, options: .regularExpression) {
+            words.insert(String(rest[range]))
+            rest = rest[range.upperBound...]
+        }
+        return words
+    }
+
+    @Test func everyOptionOfEveryCommandIsInCommandsMdAndEveryOptionThereExists() throws {
+        let page = try DocPages.text("docs/commands.md")
+        // The opening paragraphs name the options every command shares (-C, --branch, --dir, --json).
+        let intro = String(page[..<(page.range(of: "\n## ")?.lowerBound ?? page.endIndex)])
+        let shared = Self.optionWords(intro)
+        // Paragraphs and table rows, each on its own.
+        let pieces = page.components(separatedBy: "\n\n").flatMap { piece in
+            piece.hasPrefix("|") ? piece.components(separatedBy: "\n") : [piece]
+        }
+        let commands = try Self.commands()
+        #expect(commands.count >= 25, "\(commands.map(\.name))")
+        for command in commands {
+            let synopsis = "`mission \(command.name)"
+            let about = pieces.filter { $0.contains(synopsis + " ") || $0.contains(synopsis + "`") }
+            #expect(!about.isEmpty, "docs/commands.md never shows `mission \(command.name) …`")
+            let named = shared.union(about.flatMap(Self.optionWords))
+            for names in command.options {
+                #expect(names.contains { named.contains($0) },
+                        "docs/commands.md does not name \(names.joined(separator: "/")) where it shows `mission \(command.name)`")
+            }
+            // In the command's own synopses (`mission watch [--allow X] …`), every option must exist.
+            let known = Set(command.options.flatMap { $0 })
+            for piece in about {
+                for span in Self.codeSpans(piece) where span.hasPrefix("mission \(command.name) ") || span == "mission \(command.name)" {
+                    for word in Self.optionWords(span) {
+                        #expect(known.contains(word), "docs/commands.md shows `\(span)`, but \(command.name) has no \(word)")
+                    }
+                }
+            }
+        }
+    }
+}
+
 // MARK: - Pages and their fenced blocks
 
 /// A fenced code block of a page.
