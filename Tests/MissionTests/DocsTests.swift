@@ -251,6 +251,60 @@ extension DocsTests {
     }
 }
 
+extension DocsTests {
+    // MARK: The man page and the completions
+
+    @Test func theManPageIsMadeFromTheCommandDefinitionsAndNamesEveryCommandAndOption() throws {
+        let sandbox = try Sandbox(git: false)
+        let script = "\(DocPages.root)/scripts/mission-manpage"
+        let page = try sandbox.run(script, [Sandbox.missionBinary], environment: ["SOURCE_DATE_EPOCH": "0"]).expectSuccess().stdout
+        #expect(page.hasPrefix(".Dd January 1, 1970\n.Dt MISSION 1\n"), "\(page.prefix(200))")
+        let commands = try Self.commands()
+        for command in commands {
+            #expect(page.contains(".It Nm mission Cm \(command.name)\n"), "mission.1 has no entry for \(command.name)")
+            for names in command.options {
+                let written = names.map { $0.hasPrefix("--") ? "Fl \\-" + $0.dropFirst(2) : "Fl " + $0.dropFirst() }
+                #expect(written.allSatisfy(page.contains), "mission.1 does not name \(names) of \(command.name)")
+            }
+        }
+        #expect(!page.contains("Cm browser-check"), "a hidden command is in the man page")
+        // Rendered by groff, as man does, with every warning on: none may appear.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") else {
+            print("skipped: rendering mission.1 (groff is not installed; CI does not install it)")
+            return
+        }
+        let file = try sandbox.scratch("mission.1")
+        try Data(page.utf8).write(to: URL(fileURLWithPath: file))
+        let rendered = try sandbox.run("/usr/bin/groff", ["-mandoc", "-Tutf8", "-ww", "-P-cbou", file])
+        #expect(rendered.status == 0 && rendered.stderr.isEmpty, "\(rendered.stderr)")
+        #expect(rendered.stdout.contains("mission init"), "\(rendered.stdout.prefix(500))")
+    }
+
+    @Test func installDocsInstallsTheManPageAndTheCompletions() throws {
+        let sandbox = try Sandbox(git: false)
+        let prefix = try sandbox.scratch("prefix")
+        let result = try sandbox.run("\(DocPages.root)/scripts/install-docs", [],
+                                     environment: ["PREFIX": prefix, "MISSION": Sandbox.missionBinary]).expectSuccess()
+        let files = ["share/man/man1/mission.1", "share/bash-completion/completions/mission",
+                     "share/zsh/site-functions/_mission", "share/fish/vendor_completions.d/mission.fish"]
+        for file in files {
+            #expect(FileManager.default.fileExists(atPath: "\(prefix)/\(file)"), "\(file) not installed\n\(result.all)")
+        }
+        let bash = try String(contentsOfFile: "\(prefix)/share/bash-completion/completions/mission", encoding: .utf8)
+        let syntax = try sandbox.run("/bin/bash", ["-n", "\(prefix)/share/bash-completion/completions/mission"])
+        #expect(syntax.status == 0, "\(syntax.all)")
+        for command in try Self.commands() {
+            #expect(bash.contains(command.name), "the bash completion does not offer \(command.name)")
+        }
+        // In a bash that loaded it, `mission ne<TAB>` completes to `new`.
+        let completion = try sandbox.run("/bin/bash", ["--noprofile", "--norc", "-c", """
+            source "$1"; COMP_WORDS=(mission ne); COMP_CWORD=1; COMP_LINE="mission ne"; COMP_POINT=10
+            _mission; printf '%s\\n' "${COMPREPLY[@]}"
+            """, "bash", "\(prefix)/share/bash-completion/completions/mission"])
+        #expect(completion.stdout.split(separator: "\n").contains("new"), "\(completion.all)")
+    }
+}
+
 // MARK: - Pages and their fenced blocks
 
 /// A fenced code block of a page.
