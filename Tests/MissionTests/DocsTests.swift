@@ -508,9 +508,10 @@ enum OutputPattern {
 
 /// The board every example starts from: `mission init` in a new repository, and tickets made by `mission new`. A
 /// page names them by placeholder ids that the test maps to the real ones: MC-7K3Q, a draft with acceptance
-/// criteria; MC-5HXA, a second one; MC-2B9D, a campaign.
+/// criteria; MC-5HXA, a second one; MC-2B9D, a campaign; MC-9SGN, a ticket of a `release` workflow (one human
+/// gate, added to the starter's) that one `mission reconcile --once` moved to `waiting` at that gate.
 enum DocBoard {
-    static let placeholders = ["MC-7K3Q", "MC-5HXA", "MC-2B9D"]
+    static let placeholders = ["MC-7K3Q", "MC-5HXA", "MC-2B9D", "MC-9SGN"]
 
     /// Who the examples run as: the person the docs speak of.
     static let person = ["GIT_AUTHOR_NAME": "Ann Example", "GIT_AUTHOR_EMAIL": "ann@example.com",
@@ -545,7 +546,16 @@ enum DocBoard {
             ("Fix the login redirect", ["--kind", "bug", "--priority", "high"]),
             ("Write the release notes", []),
             ("The login campaign", ["--kind", "campaign"]),
+            ("Ship 1.0", ["--workflow", "release"]),
         ]
+        let workflows = try sandbox.read("project/board/workflows.yaml")
+        try sandbox.write("project/board/workflows.yaml", workflows + """
+              release:                  # a person's sign-off only
+                gates:
+                  - {name: release, human: release}
+
+            """)
+        try git("commit", "-q", "-am", "A release workflow")
         for ((title, options), placeholder) in zip(made, placeholders) {
             let result = try sandbox.run(Sandbox.missionBinary, ["new", "-C", project, title, "--acceptance", "It does what the title says.",
                                                                  "--no-edit", "--json"] + options, environment: person)
@@ -553,6 +563,12 @@ enum DocBoard {
             let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
             ids[placeholder] = try #require(object?["id"] as? String)
         }
+        let signing = try #require(ids["MC-9SGN"])
+        try sandbox.run(Sandbox.missionBinary, ["ready", "-C", project, signing], environment: person).expectSuccess()
+        let pass = try sandbox.run(Sandbox.missionBinary, ["reconcile", "-C", project, "--once"], environment: person)
+        try pass.expectSuccess()
+        let shown = try sandbox.run(Sandbox.missionBinary, ["show", "-C", project, signing], environment: person).stdout
+        #expect(shown.contains("status: waiting   gate: release"), "\(shown)\n\(pass.all)")
         return Fresh(sandbox: sandbox, ids: ids)
     }
 
