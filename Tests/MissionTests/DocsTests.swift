@@ -22,6 +22,9 @@ struct DocsTests {
 
     @Test(arguments: pages) func everyShellExampleRunsAsWritten(page: String) throws {
         let blocks = try DocPages.blocks(in: page)
+        // Every fence closes: an open one would swallow the rest of the page, and its examples with it.
+        let fences = try DocPages.text(page).components(separatedBy: "\n").filter { $0.hasPrefix("```") }.count
+        #expect(fences == 2 * blocks.count, "\(page): \(fences) fence lines for \(blocks.count) blocks; one is not closed")
         for block in blocks where block.isShell || block.looksLikeConsole {
             let place = "\(page):\(block.line)"
             if !block.isShell {
