@@ -10,9 +10,11 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", 
         abstract: "Create a demo repository and run the watcher on it until the board settles.",
         discussion: """
-            A script runtime plays the agent: it edits a file, prints progress and ends with the signal sentinel.
-            One ticket asks a question (the demo answers it), one fails once and succeeds on the retry, one
-            waits for another, and one makes a web page that a browser gate checks in headless Chromium (when
+            A script runtime plays the agent: it edits a file, prints progress and ends with the signal sentinel. \
+            Each ticket goes through an agent gate (implement), a reviewer's verdict (review) and a check the \
+            watcher runs itself (test). One ticket asks a question (the demo answers it), one fails once and \
+            succeeds on the retry, one is returned by its reviewer with a finding and passes after the fix, one \
+            waits for another, and one makes a web page that a browser gate checks in headless Chromium (when \
             chromium is installed). Then the board and the evidence history are printed.
             """)
 

@@ -9,10 +9,11 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", 
         abstract: "Create a board in this repository and install the git hooks.",
         discussion: """
-            Commits the starter board (mission.yaml, runtimes.yaml, roles.yaml, workflows.yaml, schedule.yaml,
-            templates/ and schemas/) to the board's branch, remembers where it is in git config (mission.branch,
-            mission.dir), and installs a pre-commit hook that refuses commits that would break the board.
-            A folder that is not yet a git repository becomes one.
+            Commits the starter board (mission.yaml, runtimes.yaml, roles.yaml, workflows.yaml, schedule.yaml, \
+            templates/ and schemas/) to the board's branch, remembers where it is in git config (mission.branch, \
+            mission.dir), and installs five git hooks: pre-commit (refuses commits that would break the board), \
+            post-commit, post-merge and post-receive (wake a waiting watcher) and pre-receive (guards a hub's \
+            board). A hook of your own is left in place. A folder that is not yet a git repository becomes one.
             """)
 
     @Option(name: [.customShort("C"), .customLong("repository")], help: "Run as if started in this folder.")

@@ -10,11 +10,15 @@ import Watcher
 struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reconcile", 
         abstract: "Run one pass of the watcher: plan, dispatch ready tickets, wait for them, commit the evidence.",
-        discussion: "Every claim and every outcome is a commit on the board's branch, with Mission-* trailers.")
+        discussion: """
+            For cron and scripts; 'mission watch' is the long-running watcher and runs the same loop. A ready ticket \
+            is claimed with a compare-and-swap commit before its runtime starts; when the session ends, its signal is \
+            harvested and the outcome committed: status.yaml and an evidence packet, with Mission-* trailers.
+            """)
 
     @OptionGroup var board: BoardOptions
 
-    @Flag(help: "Run one pass and exit (the only mode until the daemon exists).")
+    @Flag(help: "Run one pass and exit (required; 'mission watch' keeps running).")
     var once = false
 
     @OptionGroup var host: HostOptions
@@ -23,7 +27,7 @@ struct Reconcile: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard once else { throw ValidationError("use --once: the long-running watcher ('mission watch') is not built yet") }
+        guard once else { throw ValidationError("use --once for one pass; 'mission watch' is the watcher that keeps running") }
     }
 
     func run() throws {

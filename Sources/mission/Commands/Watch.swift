@@ -13,8 +13,8 @@ struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "watch", 
         abstract: "Run the watcher: dispatch ready tickets as commits arrive, and commit their evidence.",
         discussion: """
-            Wakes on the git hooks' poke, on the board branch moving, on sessions ending and every --rescan
-            seconds. SIGTERM or SIGINT stops it cleanly: running sessions are left to finish, and the next
+            Wakes on the git hooks' poke, on the board branch moving, on sessions ending and every --rescan \
+            seconds. SIGTERM or SIGINT stops it cleanly: running sessions are left to finish, and the next \
             watcher re-attaches to them.
             """)
 
