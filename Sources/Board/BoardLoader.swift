@@ -103,6 +103,59 @@ public enum BoardLoader {
         loadTickets([(folder, archived)], from: source, limits: limits, cache: cache)[0]
     }
 
+    /// The ticket folders that differ between the boards of two root trees, when nothing else does: no
+    /// configuration, archive or stray file changed (and, unless `removals`, no ticket folder was removed). Nil
+    /// when something else changed; then only a whole load tells what the change means.
+    public static func changedTicketFolders(repository: Repository, from oldRoot: ObjectID, to newRoot: ObjectID,
+                                            location: BoardLocation, removals: Bool) throws(GitError) -> [EntryChange]? {
+        let oldBoard = try repository.entry(at: location.directory, in: oldRoot)?.id
+        let newBoard = try repository.entry(at: location.directory, in: newRoot)?.id
+        let top = try repository.changedEntries(from: oldBoard, to: newBoard)
+        guard top.allSatisfy({ $0.name == "tickets" && $0.oldKind == .tree && $0.newKind == .tree }) else { return nil }
+        guard let tickets = top.first else { return [] }
+        let changes = try repository.changedEntries(from: tickets.old, to: tickets.new)
+        // A stray file in tickets/ or a folder turned file: the whole load reports it.
+        guard changes.allSatisfy({ ($0.oldKind ?? .tree) == .tree && ($0.newKind ?? .tree) == .tree }),
+              removals || changes.allSatisfy({ $0.new != nil }) else { return nil }
+        return changes
+    }
+
+    /// The board of `root` as a listing with only the tickets `ids` parsed, and the tickets they name as blocker
+    /// or parent, transitively (every edge a new cycle could run through), then checked across files. What a
+    /// change to those tickets alone can break shows in their diagnostics; the rest of the board is not read.
+    public static func loadChanged(_ ids: [String], repository: Repository, root: ObjectID, location: BoardLocation,
+                                   cache: TicketCache?) -> BoardSnapshot {
+        let source = TreeSource(repository: repository, root: root)
+        var snapshot = load(from: source, location: location, options: .listing)
+        var wanted = ids
+        var seen = Set(ids)
+        while !wanted.isEmpty {
+            parse(wanted, in: &snapshot, from: source, cache: cache)
+            wanted = wanted.flatMap { id in
+                snapshot.ticket(id).map { ($0.spec?.blockedBy ?? []) + [$0.spec?.parent].compactMap { $0 } } ?? []
+            }.filter { seen.insert($0).inserted }
+        }
+        snapshot.revalidate()
+        return snapshot
+    }
+
+    /// Reads and parses the tickets `ids` of `snapshot` that exist and are not parsed yet; true when any was. The
+    /// cross-file checks are not run again: the caller does that once, after the last of its reads.
+    @discardableResult
+    public static func parse(_ ids: [String], in snapshot: inout BoardSnapshot, from source: some BoardSource,
+                             cache: TicketCache?) -> Bool {
+        var changed = false
+        for id in ids {
+            let existing = snapshot.ticket(id)
+            if existing?.isParsed == true { continue }
+            let folder = existing?.folder ?? snapshot.archivedFolders[id]
+            guard let folder, let entry = try? source.entry(at: folder), entry.kind == .folder else { continue }
+            snapshot.upsert(loadTicket(folder: entry, archived: existing?.archived ?? true, from: source, cache: cache))
+            changed = true
+        }
+        return changed
+    }
+
     private static func archiveFolders(_ source: some BoardSource, location: BoardLocation,
                                        diagnostics: inout [Diagnostic]) -> [SourceEntry] {
         var result: [SourceEntry] = []

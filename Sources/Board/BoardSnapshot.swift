@@ -72,9 +72,7 @@ public struct BoardSnapshot: Sendable {
             all += record.diagnostics
             all += referenceDiagnostics[record.id] ?? []
         }
-        return all.sorted {
-            ($0.location.file, $0.location.line, $0.location.column) < ($1.location.file, $1.location.line, $1.location.column)
-        }
+        return Diagnostic.sorted(all)
     }
 
     /// Whether any problem is an error (warnings do not count).

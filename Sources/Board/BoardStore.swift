@@ -96,21 +96,13 @@ public final class BoardStore {
     public func refreshed(_ previous: BoardSnapshot) throws(GitError) -> BoardSnapshot {
         guard let tip = try tip(), let old = previous.commit else { return try snapshot() }
         if tip == old { return previous }
-        let oldRoot = try repository.commit(old).tree
         let newRoot = try repository.commit(tip).tree
-        let oldBoard = try repository.entry(at: location.directory, in: oldRoot)?.id
-        let newBoard = try repository.entry(at: location.directory, in: newRoot)?.id
-        let top = try repository.changedEntries(from: oldBoard, to: newBoard)
-        guard top.allSatisfy({ $0.name == "tickets" && $0.oldKind == .tree && $0.newKind == .tree }) else {
+        guard let changes = try BoardLoader.changedTicketFolders(repository: repository, from: try repository.commit(old).tree,
+                                                                 to: newRoot, location: location, removals: true) else {
             return try snapshot()
         }
         var result = previous
         result.commit = tip
-        guard let tickets = top.first else { return result }
-        let changes = try repository.changedEntries(from: tickets.old, to: tickets.new)
-        guard changes.allSatisfy({ ($0.oldKind ?? .tree) == .tree && ($0.newKind ?? .tree) == .tree }) else {
-            return try snapshot()  // a stray file in tickets/: the full load reports it
-        }
         let source = TreeSource(repository: repository, root: newRoot)
         // References depend only on specs and on which tickets exist: a change to status, evidence or notes
         // (most of what the watcher commits) needs no checking again.
@@ -135,25 +127,12 @@ public final class BoardStore {
     /// `snapshot` with the tickets `ids` read and parsed (when they exist and are not yet), and the
     /// cross-file checks run again, so their references and diagnostics are complete.
     public func parsing(_ ids: [String], in snapshot: BoardSnapshot) throws(GitError) -> BoardSnapshot {
+        let root = if let commit = snapshot.commit { try repository.commit(commit).tree } else { try repository.emptyTree() }
+        // Only a cache already in memory: reading the cache file to parse one ticket would cost more than it saves.
         var result = snapshot
-        let source: TreeSource
-        if let commit = snapshot.commit {
-            source = TreeSource(repository: repository, root: try repository.commit(commit).tree)
-        } else {
-            source = TreeSource(repository: repository, root: try repository.emptyTree())
+        if BoardLoader.parse(ids, in: &result, from: TreeSource(repository: repository, root: root), cache: loadedCache) {
+            result.revalidate()
         }
-        var changed = false
-        for id in ids {
-            let existing = snapshot.ticket(id)
-            if existing?.isParsed == true { continue }
-            let folder = existing?.folder ?? snapshot.archivedFolders[id]
-            guard let folder, let entry = try? source.entry(at: folder), entry.kind == .folder else { continue }
-            // Only a cache already in memory: reading the cache file to parse one ticket would cost more than it saves.
-            result.upsert(BoardLoader.loadTicket(folder: entry, archived: existing?.archived ?? true, from: source,
-                                                 cache: loadedCache))
-            changed = true
-        }
-        if changed { result.revalidate() }
         return result
     }
 

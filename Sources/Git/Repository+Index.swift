@@ -55,3 +55,78 @@ extension Repository {
         return paths.filter { $0.hasPrefix("\(folder)/") }
     }
 }
+
+extension Repository {
+    /// The tree of what is staged, like `indexTree`, made from `base` (HEAD's root tree) by applying the index's
+    /// differences from it. `git_index_write_tree` rebuilds and looks up every folder of a large index whose
+    /// cached trees it cannot use (a 10,000-ticket board: ~280 ms); this costs one pass over the index and a tree
+    /// edit of what changed. Falls back to `indexTree` for a change it does not model (a link, a submodule).
+    public func stagedTree(file: String? = nil, over base: ObjectID) throws(GitError) -> ObjectID {
+        let operation = "compare the index with \(base.short)"
+        var index: OpaquePointer?
+        if let file {
+            try LibGit2.check(git_index_open(&index, file), operation)
+        } else {
+            try LibGit2.check(git_repository_index(&index, handle), operation)
+        }
+        defer { git_index_free(index) }
+        try LibGit2.check(git_index_read(index, 1), operation)
+        var tree: OpaquePointer?
+        var oid = base.oid
+        try LibGit2.check(git_tree_lookup(&tree, handle, &oid), operation)
+        defer { git_tree_free(tree) }
+        var options = git_diff_options()
+        try LibGit2.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), operation)
+        options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        var diff: OpaquePointer?
+        try LibGit2.check(git_diff_tree_to_index(&diff, handle, tree, index, &options), operation)
+        defer { git_diff_free(diff) }
+        var edits: [TreeEdit] = []
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+            let old = delta.old_file, new = delta.new_file
+            if delta.status == GIT_DELTA_DELETED || delta.status == GIT_DELTA_TYPECHANGE {
+                edits.append(.remove(path: String(cString: old.path)))
+            }
+            guard delta.status != GIT_DELTA_DELETED else { continue }
+            let mode = UInt32(new.mode)
+            guard mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue else {
+                return try indexTree(file: file)
+            }
+            edits.append(.write(path: String(cString: new.path), blob: ObjectID(new.id),
+                                executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue))
+        }
+        return edits.isEmpty ? base : try updateTree(base, applying: edits)
+    }
+}
+
+/// `git diff --cached --raw -z --no-abbrev --no-renames` output, as the pre-commit hook hands it over: each record
+/// `:<old mode> <new mode> <old id> <new id> <status>` and a path, NUL-separated.
+public enum RawDiff {
+    /// The tree edits that turn the diff's old tree into its new one; nil when the text is not such a diff or a
+    /// change is one no board file makes (a link, a submodule), for which the index itself must be read.
+    public static func edits(_ bytes: [UInt8]) -> [TreeEdit]? {
+        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
+        var edits: [TreeEdit] = []
+        var index = 0
+        while index < fields.count, !fields[index].isEmpty {
+            guard index + 1 < fields.count, fields[index].first == UInt8(ascii: ":") else { return nil }
+            let header = fields[index].dropFirst().split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+            let path = String(decoding: fields[index + 1], as: UTF8.self)
+            index += 2
+            guard header.count == 5, !path.isEmpty else { return nil }
+            let newMode = header[1], status = header[4]
+            switch status {
+            case "D":
+                edits.append(.remove(path: path))
+            case "A", "M", "T":
+                guard newMode == "100644" || newMode == "100755", let blob = ObjectID(hex: header[3]) else { return nil }
+                if status == "T" { edits.append(.remove(path: path)) }
+                edits.append(.write(path: path, blob: blob, executable: newMode == "100755"))
+            default:
+                return nil
+            }
+        }
+        return edits
+    }
+}

@@ -58,3 +58,12 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
         return text
     }
 }
+
+extension Diagnostic {
+    /// `diagnostics` in file order: by file, line and column.
+    public static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.sorted {
+            ($0.location.file, $0.location.line, $0.location.column) < ($1.location.file, $1.location.line, $1.location.column)
+        }
+    }
+}

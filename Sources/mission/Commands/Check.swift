@@ -19,6 +19,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Check what is staged in the index (what the next commit would hold).")
     var staged = false
 
+    @Option(name: .customLong("staged-diff"), help: .hidden)
+    var stagedDiff: String?
+
     @Option(help: "Check the board as of this commit.")
     var ref: String?
 
@@ -57,12 +60,34 @@ struct Check: ParsableCommand {
                 let indexFile = ProcessInfo.processInfo.environment["GIT_INDEX_FILE"].map { path in
                     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
                 }
-                let tree = try repository.indexTree(file: indexFile)
+                let headTree = try repository.referenceTarget("HEAD").map { (head) throws(GitError) in try repository.commit(head).tree }
+                // The hook hands over git's own raw diff of the staged board (git answers from its cached trees
+                // at once); run by hand, the index is compared with HEAD here.
+                let handed = stagedDiff.flatMap { FileManager.default.contents(atPath: $0) }.flatMap { RawDiff.edits([UInt8]($0)) }
+                let tree = if let headTree, let handed {
+                    try repository.updateTree(headTree, applying: handed)
+                } else if let headTree {
+                    try repository.stagedTree(file: indexFile, over: headTree)
+                } else {
+                    try repository.indexTree(file: indexFile)
+                }
                 source = TreeSource(repository: repository, root: tree)
                 what = "the staged board"
-                if let head = try repository.referenceTarget("HEAD") {
-                    extra = Ownership.violations(repository: repository, from: try repository.commit(head).tree, to: tree,
-                                                 location: context.location)
+                if let headTree {
+                    extra = Ownership.violations(repository: repository, from: headTree, to: tree, location: context.location)
+                    // A commit that only adds or edits tickets is checked for what it changes and what that can
+                    // break, not the whole board: the hook's cost follows the commit, not the board's size.
+                    if !includeArchived, let changes = try BoardLoader.changedTicketFolders(
+                        repository: repository, from: headTree, to: tree, location: context.location, removals: false) {
+                        let ids = changes.map(\.name)
+                        let snapshot = BoardLoader.loadChanged(ids, repository: repository, root: tree,
+                                                               location: context.location, cache: nil)
+                        let changed = ids.compactMap { snapshot.ticket($0) }
+                        let found = ids.flatMap { snapshot.diagnostics(for: $0) }
+                            + Self.evidenceProblems(changed, source: TreeSource(repository: repository, root: tree))
+                        return try report(Diagnostic.sorted(found) + extra, checked: "\(what), the tickets it changes",
+                                          tickets: ids.count)
+                    }
                 }
             } else if let ref {
                 let commit = try repository.resolve(ref)
@@ -87,21 +112,24 @@ struct Check: ParsableCommand {
             snapshot = BoardLoader.load(from: source, location: context.location, options: options,
                                         cache: source is DirectorySource ? nil : context.store.cache)
             defer { Lifetime.keepUntilExit(context, snapshot) }
-            extra += Self.evidenceProblems(snapshot, source: source)
-            let all = (snapshot.allDiagnostics + extra)
-            let errors = all.filter { $0.severity == .error }.count
-            let warnings = all.count - errors
-            if json {
-                try Output.json(CheckReport(checked: what, tickets: snapshot.tickets.count, errors: errors,
-                                            warnings: warnings, diagnostics: all))
-            } else {
-                for diagnostic in all { print(diagnostic) }
-                let summary = "\(snapshot.tickets.count) ticket\(snapshot.tickets.count == 1 ? "" : "s") checked in \(what): "
-                    + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-                if errors > 0 { Output.error(summary) } else { print(summary) }
-            }
-            if errors > 0 { throw ExitCode.failure }
+            extra += Self.evidenceProblems(snapshot.tickets, source: source)
+            try report(snapshot.allDiagnostics + extra, checked: what, tickets: snapshot.tickets.count)
         }
+    }
+
+    /// Prints what was found (JSON, or each problem and a summary) and fails when any is an error.
+    private func report(_ all: [Diagnostic], checked what: String, tickets: Int) throws {
+        let errors = all.filter { $0.severity == .error }.count
+        let warnings = all.count - errors
+        if json {
+            try Output.json(CheckReport(checked: what, tickets: tickets, errors: errors, warnings: warnings, diagnostics: all))
+        } else {
+            for diagnostic in all { print(diagnostic) }
+            let summary = "\(tickets) ticket\(tickets == 1 ? "" : "s") checked in \(what): "
+                + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            if errors > 0 { Output.error(summary) } else { print(summary) }
+        }
+        if errors > 0 { throw ExitCode.failure }
     }
 
     /// The board branch's update among the lines git gives a `pre-receive` hook; nil when the push leaves it alone.
@@ -138,9 +166,9 @@ struct Check: ParsableCommand {
     }
 
     /// Every evidence packet must load.
-    static func evidenceProblems(_ snapshot: BoardSnapshot, source: some BoardSource) -> [Diagnostic] {
+    static func evidenceProblems(_ records: [TicketRecord], source: some BoardSource) -> [Diagnostic] {
         var problems: [Diagnostic] = []
-        for record in snapshot.tickets {
+        for record in records {
             for name in record.evidence {
                 let path = "\(record.folder)/evidence/\(name)"
                 do {
@@ -174,7 +202,7 @@ struct CheckReport: Encodable {
 enum Ownership {
     static func violations(repository: Repository, from old: ObjectID, to new: ObjectID,
                            location: BoardLocation) -> [Diagnostic] {
-        guard let changes = try? repository.diff(from: old, to: new, under: location.directory) else { return [] }
+        guard let changes = try? repository.changedFiles(from: old, to: new, under: location.directory) else { return [] }
         var problems: [Diagnostic] = []
         for change in changes {
             let parts = change.path.split(separator: "/").map(String.init)
