@@ -159,9 +159,10 @@ enum CommandBench {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
-        let outputPath = "\(directory)/.git/bench-stdout"
+        let scratch = FileManager.default.fileExists(atPath: "\(directory)/.git") ? "\(directory)/.git" : directory
+        let outputPath = "\(scratch)/bench-stdout"
         posix_spawn_file_actions_addopen(&actions, 1, capture ? outputPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "\(directory)/.git/bench-stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "\(scratch)/bench-stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // The bench is one thread: the child inherits the working directory set here.
         guard chdir(directory) == 0 else { fatalError("cannot enter \(directory)") }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]

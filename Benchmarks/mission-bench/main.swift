@@ -21,6 +21,8 @@ struct Arguments {
     var console = false
     var ledger = false
     var commands = false
+    var growth = false
+    var sessions = 10
     var sizesGiven = false
     var tickets: Int?
 
@@ -36,6 +38,8 @@ struct Arguments {
             case "--console": console = true
             case "--ledger": ledger = true
             case "--commands": commands = true
+            case "--growth": growth = true
+            case "--sessions": sessions = Int(iterator.next() ?? "") ?? sessions
             case "--tickets": tickets = Int(iterator.next() ?? "")
             case "--sizes":
                 sizesGiven = true
@@ -43,7 +47,7 @@ struct Arguments {
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]] [--commands [--sizes 1000,10000] [--runs N] [--keep]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]] [--commands [--sizes 1000,10000] [--runs N] [--keep]] [--growth [--tickets N] [--sessions N]]")
                 exit(2)
             }
         }
@@ -191,6 +195,10 @@ if arguments.watcher {
 }
 if arguments.hub {
     try HubBench.run(tickets: arguments.tickets ?? 100, latencyRuns: max(arguments.runs, 5))
+    exit(0)
+}
+if arguments.growth {
+    try GrowthBench.run(tickets: arguments.tickets ?? 1_000, sessions: arguments.sessions)
     exit(0)
 }
 if arguments.commands {

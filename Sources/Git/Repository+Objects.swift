@@ -122,6 +122,12 @@ extension Repository {
     /// The changed files between two trees, with their entry kinds.
     func treeDiff(from old: ObjectID?, to new: ObjectID?, under prefix: String? = nil) throws(GitError) -> [TreeChange] {
         let prefix = Self.normalized(prefix)
+        return try prunedTreeDiff(from: old, to: new, under: prefix)
+    }
+
+    /// `treeDiff` as libgit2 computes it (kept to hold the pruned walk to it in the tests).
+    func libgit2TreeDiff(from old: ObjectID?, to new: ObjectID?, under prefix: String? = nil) throws(GitError) -> [TreeChange] {
+        let prefix = Self.normalized(prefix)
         let operation = "diff \(old?.short ?? "empty tree")..\(new?.short ?? "empty tree")"
             + (prefix.map { " under \($0)" } ?? "")
         return try withTreeDiff(from: old, to: new, under: prefix, operation: operation) { diff in

@@ -1,4 +1,5 @@
 internal import CLibGit2
+internal import Foundation
 
 extension Repository {
     /// Writes the tree that results from applying `edits` to `base` (nil: the empty tree); touches no index or files.
@@ -92,13 +93,8 @@ extension Repository {
         return bytes
     }
 
-    /// Writes a serialized tree and returns its id.
+    /// Writes a serialized tree through libgit2, the one writer of git objects, and returns its id.
     private func writeRawTree(_ bytes: [UInt8], _ operation: String) throws(GitError) -> ObjectID {
-        if bytes.count >= StoredObject.threshold {
-            let id = try StoredObject.write(bytes, type: GIT_OBJECT_TREE, objects: "\(commonDirectory)/objects")
-            remember(bytes, as: id)
-            return id
-        }
         var odb: OpaquePointer?
         try LibGit2.check(git_repository_odb(&odb, handle), operation)
         defer { git_odb_free(odb) }
@@ -137,35 +133,46 @@ extension Repository {
 }
 
 extension Repository {
-    /// The files that differ between the root trees `old` and `new` under the folder `prefix`, like `diff(from:to:under:)`
-    /// without rename detection, but walked level by level from the trees' own ids: a folder whose id did not change
-    /// is never opened. libgit2's diff with a path filter reads every tree under the prefix, which on a board of
-    /// ten thousand ticket folders is most of a pre-commit check.
-    public func changedFiles(from old: ObjectID?, to new: ObjectID?, under prefix: String) throws(GitError) -> [Change] {
-        let oldFolder = try old.flatMap { (root) throws(GitError) in try entry(at: prefix, in: root) }.flatMap { $0.kind == .tree ? $0.id : nil }
-        let newFolder = try new.flatMap { (root) throws(GitError) in try entry(at: prefix, in: root) }.flatMap { $0.kind == .tree ? $0.id : nil }
-        var changes: [Change] = []
-        try collectChanges(from: oldFolder, to: newFolder, at: prefix, into: &changes)
-        return changes.sorted { $0.path < $1.path }
+    /// The files that differ between the root trees `old` and `new` (nil: empty), below `prefix` when given, with
+    /// their kinds, in path order. Walked level by level from the trees' own ids, so a folder whose id did not
+    /// change is never opened: libgit2's tree-to-tree diff reads every tree (below the path filter too), which on a
+    /// board of ten thousand ticket folders was most of a commit in a checkout and of a pre-commit check.
+    func prunedTreeDiff(from old: ObjectID?, to new: ObjectID?, under prefix: String?) throws(GitError) -> [TreeChange] {
+        // The walk starts at the folder holding `prefix` and follows only the entry it names (a folder or a file).
+        let slash = prefix?.lastIndex(of: "/")
+        let parent = prefix.flatMap { prefix in slash.map { String(prefix[..<$0]) } } ?? ""
+        let name = prefix.map { prefix in slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix }
+        func folder(_ root: ObjectID?) throws(GitError) -> ObjectID? {
+            guard let root, !parent.isEmpty else { return root }
+            guard let entry = try entry(at: parent, in: root), entry.kind == .tree else { return nil }
+            return entry.id
+        }
+        var changes: [TreeChange] = []
+        try collectChanges(from: try folder(old), to: try folder(new), at: parent, only: name,
+                           into: &changes)
+        return changes.sorted { $0.change.path < $1.change.path }
     }
 
-    private func collectChanges(from old: ObjectID?, to new: ObjectID?, at folder: String, into changes: inout [Change]) throws(GitError) {
-        for entry in try changedEntries(from: old, to: new) {
+    private func collectChanges(from old: ObjectID?, to new: ObjectID?, at folder: String, only name: String? = nil,
+                                into changes: inout [TreeChange]) throws(GitError) {
+        for entry in try changedEntries(from: old, to: new) where name == nil || entry.name == name {
             let path = folder.isEmpty ? entry.name : "\(folder)/\(entry.name)"
             let oldTree = entry.oldKind == .tree ? entry.old : nil
             let newTree = entry.newKind == .tree ? entry.new : nil
             if oldTree != nil || newTree != nil { try collectChanges(from: oldTree, to: newTree, at: path, into: &changes) }
-            let oldFile = entry.oldKind != nil && entry.oldKind != .tree
-            let newFile = entry.newKind != nil && entry.newKind != .tree
-            switch (oldFile, newFile) {
-            case (true, true):
-                let kind: ChangeKind = (entry.oldKind == .link) != (entry.newKind == .link)
-                    || (entry.oldKind == .submodule) != (entry.newKind == .submodule) ? .typeChanged : .modified
-                changes.append(Change(kind: kind, path: path, oldID: entry.old, newID: entry.new))
-            case (true, false): changes.append(Change(kind: .deleted, path: path, oldID: entry.old, newID: nil))
-            case (false, true): changes.append(Change(kind: .added, path: path, oldID: nil, newID: entry.new))
-            case (false, false): break
+            let oldKind = entry.oldKind == .tree ? nil : entry.oldKind
+            let newKind = entry.newKind == .tree ? nil : entry.newKind
+            let kind: ChangeKind
+            switch (oldKind, newKind) {
+            case let (before?, after?):
+                kind = (before == .link) != (after == .link) || (before == .submodule) != (after == .submodule) ? .typeChanged : .modified
+            case (_?, nil): kind = .deleted
+            case (nil, _?): kind = .added
+            case (nil, nil): continue
             }
+            changes.append(TreeChange(change: Change(kind: kind, path: path, oldID: oldKind == nil ? nil : entry.old,
+                                                     newID: newKind == nil ? nil : entry.new),
+                                      oldKind: oldKind, newKind: newKind))
         }
     }
 }

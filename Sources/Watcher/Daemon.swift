@@ -66,6 +66,8 @@ public final class Daemon {
         var hubUnreachable = false
         var lastFetch = Date.distantPast
         var buffer = [UInt8](repeating: 0, count: 512)
+        let maintenance = Maintenance(gitDirectory: store.repository.gitDirectory)
+        defer { maintenance.finish() }
         while !stop() {
             var poked = false
             for wake in [fifo, hubFifo] where wake >= 0 {
@@ -118,6 +120,7 @@ public final class Daemon {
                     lastTip = nil  // an outcome may open the next gate: plan again at once
                 }
                 reconciler.announce(now: Date())
+                maintenance.tick()
                 for news in reconciler.news { logger.warning("\(news)") }
                 reconciler.news = []
                 for reason in reconciler.waiting where now.timeIntervalSince(lastSaid) > 10 {

@@ -1,5 +1,5 @@
 import Foundation
-import Git
+@testable import Git
 import Testing
 
 @Suite("Repository: opening and creating")
@@ -421,6 +421,46 @@ struct ConfigTests {
             let error = try #require(throws: GitError.self) { try repository.defaultSignature() }
             #expect(error.code == .notFound)
             #expect(error.message.contains("set user.name and user.email with git config"))
+        }
+    }
+}
+
+/// The pruned tree walk that `diff` uses must say what libgit2's own diff says, for every prefix.
+@Suite struct PrunedDiffTests {
+    @Test func agreesWithLibgit2OnRandomTrees() throws {
+        try withTemporaryDirectory { root in
+            let repository = try Repository.create(at: root, bare: true)
+            var generator = SystemRandomNumberGenerator()
+            let folders = ["a", "a/b", "a/b/c", "ab", "a.b", "d", ""]
+            let names = ["x.txt", "y", "z.md", "a", "b"]
+            func randomPath() -> String {
+                let folder = folders.randomElement(using: &generator)!
+                let name = names.randomElement(using: &generator)!
+                return folder.isEmpty ? name : "\(folder)/\(name)"
+            }
+            var tree: ObjectID? = nil
+            for round in 0..<40 {
+                var edits: [TreeEdit] = []
+                for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                    let path = randomPath()
+                    if Bool.random(using: &generator) || tree == nil {
+                        edits.append(.write(path: path, blob: try repository.writeBlob(Array("\(round) \(path)".utf8)),
+                                            executable: Int.random(in: 0..<5, using: &generator) == 0))
+                    } else {
+                        edits.append(.remove(path: path))
+                    }
+                }
+                // A path cannot be both a file and a folder: an edit that would make one is skipped.
+                guard let next = try? repository.updateTree(tree, applying: edits) else { continue }
+                for prefix in [nil, "a", "a/b", "a/b/c", "a/b/x.txt", "ab", "d", "missing"] as [String?] {
+                    let pruned = try repository.treeDiff(from: tree, to: next, under: prefix)
+                    let reference = try repository.libgit2TreeDiff(from: tree, to: next, under: prefix)
+                    #expect(pruned.map(\.change) == reference.map(\.change), "round \(round), prefix \(prefix ?? "none")")
+                    #expect(pruned.map(\.newKind) == reference.map(\.newKind))
+                    #expect(pruned.map(\.oldKind) == reference.map(\.oldKind))
+                }
+                tree = next
+            }
         }
     }
 }

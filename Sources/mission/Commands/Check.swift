@@ -202,7 +202,7 @@ struct CheckReport: Encodable {
 enum Ownership {
     static func violations(repository: Repository, from old: ObjectID, to new: ObjectID,
                            location: BoardLocation) -> [Diagnostic] {
-        guard let changes = try? repository.changedFiles(from: old, to: new, under: location.directory) else { return [] }
+        guard let changes = try? repository.diff(from: old, to: new, under: location.directory) else { return [] }
         var problems: [Diagnostic] = []
         for change in changes {
             let parts = change.path.split(separator: "/").map(String.init)
