@@ -6,7 +6,7 @@ import Git
 /// board in the same run (`mission-bench --commands [--sizes 1000,10000,100000] [--runs N] [--keep]`).
 ///
 /// Each board is a checkout (working files, index and hooks, as `mission init` leaves them) of N active tickets,
-/// the same shape as the default suite's. Every number is the median of `runs` runs of a warm process (the first
+/// the same shape as the default suite's, its objects packed. Every number is the median of `runs` runs of a warm process (the first
 /// run, which fills the ticket cache, is not counted); memory is the process's peak resident size.
 enum CommandBench {
     struct Measure {
@@ -52,8 +52,10 @@ enum CommandBench {
     /// A checkout of a board of `tickets` active tickets on `main`, hooks installed by `mission init`.
     static func checkoutBoard(tickets: Int, at path: String) throws -> [String] {
         let (_, _, ids) = try buildBoard(active: tickets, archived: 0, at: path, bare: false)
-        for arguments in [["symbolic-ref", "HEAD", "refs/heads/main"], ["reset", "-q", "--hard"],
-                          ["config", "user.name", "Bench"], ["config", "user.email", "bench@example.com"]] {
+        // Packed, as a board that has lived is, and with no gc of git's own starting in the middle of a measurement.
+        for arguments in [["symbolic-ref", "HEAD", "refs/heads/main"], ["gc", "-q"], ["reset", "-q", "--hard"],
+                          ["config", "user.name", "Bench"], ["config", "user.email", "bench@example.com"],
+                          ["config", "gc.auto", "0"]] {
             guard spawn("/usr/bin/git", arguments, in: path).status == 0 else { fatalError("git \(arguments) failed") }
         }
         guard spawn(missionBinary, ["init"], in: path).status == 0 else { fatalError("mission init failed") }
@@ -75,13 +77,14 @@ enum CommandBench {
 
         func mission(_ arguments: [String], expect: Int32 = 0) -> (ms: Double, megabytes: Double) {
             _ = spawn(missionBinary, arguments, in: path)  // warm: the first run fills the cache
-            return timed(runs) {
+            let time = timed(runs) {
                 let result = spawn(missionBinary, arguments, in: path)
                 if result.status != expect {
                     fatalError("mission \(arguments.joined(separator: " ")) exited \(result.status), expected \(expect)")
                 }
                 return result
             }
+            return (time.ms, peakMemory(missionBinary, arguments, in: path) ?? time.megabytes)
         }
         var measures: [Measure] = []
         let version = mission(["--version"])
@@ -136,6 +139,17 @@ enum CommandBench {
         measures.append(Measure(name: "new, commit included", ms: new.ms, megabytes: new.megabytes,
                                 peer: "git add && git commit", peerMs: plain.ms))
         return measures
+    }
+
+    /// The peak resident memory of one run in MB, as /usr/bin/time reports it. A child spawned from this process
+    /// is charged the bench's own memory (its board) before it execs, so wait4's figure is too high on a large board;
+    /// `time` is a small process of its own.
+    static func peakMemory(_ executable: String, _ arguments: [String], in directory: String) -> Double? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else { return nil }
+        let report = "\(directory)/.git/bench-time"
+        _ = spawn("/usr/bin/time", ["-f", "%M", "-o", report, executable] + arguments, in: directory)
+        let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }.map { $0 / 1024 }
     }
 
     struct Spawned {

@@ -6,9 +6,10 @@ import Git
 /// tickets goes through `sessions` sessions, each committed as the watcher commits one (a claim that sets the
 /// status running; an outcome that writes the status, an evidence packet and the transcript on its side ref),
 /// through the library's own `BoardStore`. Prints the time per commit, the loose objects' size as written, and the
-/// size once `git gc` packed them.
+/// size once `git gc` packed them. `--sample N` runs the sessions on the first N tickets only: the cost of a commit
+/// on a large board, without committing ten sessions of every one of its tickets.
 enum GrowthBench {
-    static func run(tickets: Int, sessions: Int) throws {
+    static func run(tickets: Int, sessions: Int, sample: Int?) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mission-growth-\(UUID().uuidString.prefix(6))").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (repository, _, ids) = try buildBoard(active: tickets, archived: 0, at: path, readyShare: true)
@@ -17,12 +18,13 @@ enum GrowthBench {
         let location = BoardLocation(branch: "main")
         let store = BoardStore(repository: repository, location: location, cache: TicketCache())
         store.signer = CommitIdentity(name: "Bench", email: "bench@example.com")
-        say("mission-bench --growth: \(tickets) tickets × \(sessions) sessions, 2 board commits and a transcript each, "
+        let working = Array(ids.prefix(sample ?? ids.count))
+        say("mission-bench --growth: \(tickets) tickets, \(working.count) of them × \(sessions) sessions, 2 board commits and a transcript each, "
             + "release build, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var times: [Double] = []
         let transcript = Array((0..<80).map { "line \($0) of what the agent printed while it worked on the ticket\n" }.joined().utf8)
         for round in 0..<sessions {
-            for (index, id) in ids.enumerated() {
+            for (index, id) in working.enumerated() {
                 let folder = location.ticketFolder(id)
                 let session = "S-20261201-\(round)-\(index)"
                 times.append(try milliseconds {
@@ -74,7 +76,7 @@ enum GrowthBench {
         let loose = try size(path) - start
         let gc = milliseconds { _ = CommandBench.spawn("/usr/bin/git", ["gc", "-q"], in: path) }
         let packed = try size(path) - start
-        let count = tickets * sessions
+        let count = working.count * sessions
         say(String(format: "  %d commits, median %.2f ms each (p90 %.2f ms)", times.count, median(times),
                    times.sorted()[times.count * 9 / 10]))
         say(String(format: "  objects as written (loose): %.1f MB, %.1f KB per session", loose / 1_048_576, loose / 1024 / Double(count)))

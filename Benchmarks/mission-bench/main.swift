@@ -23,6 +23,7 @@ struct Arguments {
     var commands = false
     var growth = false
     var sessions = 10
+    var sample: Int?
     var sizesGiven = false
     var tickets: Int?
 
@@ -40,6 +41,7 @@ struct Arguments {
             case "--commands": commands = true
             case "--growth": growth = true
             case "--sessions": sessions = Int(iterator.next() ?? "") ?? sessions
+            case "--sample": sample = Int(iterator.next() ?? "")
             case "--tickets": tickets = Int(iterator.next() ?? "")
             case "--sizes":
                 sizesGiven = true
@@ -47,7 +49,7 @@ struct Arguments {
                     total > 10_000 ? (10_000, total - 10_000) : (total, 0)
                 }
             default:
-                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]] [--commands [--sizes 1000,10000] [--runs N] [--keep]] [--growth [--tickets N] [--sessions N]]")
+                print("usage: mission-bench [--sizes 1000,10000,100000] [--runs N] [--keep] [--watcher [--quick]] [--hub [--tickets N] [--runs N]] [--console [--tickets N] [--runs N]] [--ledger [--tickets N]] [--commands [--sizes 1000,10000] [--runs N] [--keep]] [--growth [--tickets N] [--sessions N] [--sample N]]")
                 exit(2)
             }
         }
@@ -198,7 +200,7 @@ if arguments.hub {
     exit(0)
 }
 if arguments.growth {
-    try GrowthBench.run(tickets: arguments.tickets ?? 1_000, sessions: arguments.sessions)
+    try GrowthBench.run(tickets: arguments.tickets ?? 1_000, sessions: arguments.sessions, sample: arguments.sample)
     exit(0)
 }
 if arguments.commands {

@@ -8,6 +8,8 @@ public enum VisibleText {
     public static func escaped(_ text: String, keepingNewlines: Bool = false) -> String {
         // Nearly every string is printable ASCII: pay for nothing then.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F || $0 == 0x09 || keepingNewlines && $0 == 0x0A }) { return text }
+        // Most of the rest (a rendered board with its rules and ellipses) needs no escape either: look before copying.
+        if !text.unicodeScalars.contains(where: { needsEscape($0, keepingNewlines: keepingNewlines) }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
@@ -28,6 +30,15 @@ public enum VisibleText {
             }
         }
         return out
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar, keepingNewlines: Bool) -> Bool {
+        switch scalar.value {
+        case 0x20..<0x7F, 0x09: false
+        case 0x0A: !keepingNewlines
+        case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029: true
+        default: scalar.properties.generalCategory == .format
+        }
     }
 
     private static func hex(_ value: UInt32, digits: Int) -> String {

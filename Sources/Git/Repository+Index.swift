@@ -7,15 +7,8 @@ extension Repository {
     /// `file` is another index file to read instead of the repository's own: git hands hooks the index being
     /// committed in `GIT_INDEX_FILE` (`git commit -a` stages into a temporary one, not `.git/index`).
     public func indexTree(file: String? = nil) throws(GitError) -> ObjectID {
-        var index: OpaquePointer?
-        let operation = "read the index\(file.map { " \($0)" } ?? "")"
-        if let file {
-            try LibGit2.check(git_index_open(&index, file), operation)
-        } else {
-            try LibGit2.check(git_repository_index(&index, handle), operation)
-        }
+        let index = try readIndex(file: file, "read the index\(file.map { " \($0)" } ?? "")")
         defer { git_index_free(index) }
-        try LibGit2.check(git_index_read(index, 1), operation)
         var oid = git_oid()
         try LibGit2.check(git_index_write_tree_to(&oid, index, handle), "write the index as a tree")
         return ObjectID(oid)
@@ -23,6 +16,23 @@ extension Repository {
 }
 
 extension Repository {
+    /// The index `file` (the repository's own when nil), read from disk; the caller frees it.
+    func readIndex(file: String?, _ operation: String) throws(GitError) -> OpaquePointer {
+        var index: OpaquePointer?
+        if let file {
+            try LibGit2.check(git_index_open(&index, file), operation)
+        } else {
+            try LibGit2.check(git_repository_index(&index, handle), operation)
+        }
+        do throws(GitError) {
+            try LibGit2.check(git_index_read(index, 1), operation)
+        } catch {
+            git_index_free(index)
+            throw error
+        }
+        return index!
+    }
+
     /// The paths under `folder` whose working file differs from HEAD's tree: staged or not, added, modified,
     /// deleted, renamed, or untracked (ignored files are left out). Asks git's index, whose stat data answers for
     /// every unchanged file without reading it; the cost is a stat per file, as `git status`.
@@ -63,14 +73,8 @@ extension Repository {
     /// edit of what changed. Falls back to `indexTree` for a change it does not model (a link, a submodule).
     public func stagedTree(file: String? = nil, over base: ObjectID) throws(GitError) -> ObjectID {
         let operation = "compare the index with \(base.short)"
-        var index: OpaquePointer?
-        if let file {
-            try LibGit2.check(git_index_open(&index, file), operation)
-        } else {
-            try LibGit2.check(git_repository_index(&index, handle), operation)
-        }
+        let index = try readIndex(file: file, operation)
         defer { git_index_free(index) }
-        try LibGit2.check(git_index_read(index, 1), operation)
         var tree: OpaquePointer?
         var oid = base.oid
         try LibGit2.check(git_tree_lookup(&tree, handle, &oid), operation)
