@@ -36,6 +36,69 @@ struct CommandTests {
         #expect(try sandbox.git("rev-list", "--count", "HEAD").stdout == "1\n")
     }
 
+    /// The hook checks what a commit changes and what that can break, not the whole board: a cycle closed through a
+    /// ticket the commit does not touch is refused, a dangling blocker is refused, and a valid edit goes through
+    /// beside a ticket that was broken before (committed past the hook, it is not this commit's error).
+    @Test func thePreCommitHookChecksWhatTheCommitChangesAndWhatItCanBreak() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["First", "Second", "Third"])
+        func block(_ id: String, by blockers: [String]) throws {
+            let path = "board/tickets/\(id)/ticket.yaml"
+            let spec = try sandbox.read(path)
+            let wanted = "blocked_by: [\(blockers.joined(separator: ", "))]"
+            if let line = spec.split(separator: "\n").first(where: { $0.hasPrefix("blocked_by:") }) {
+                try sandbox.write(path, spec.replacingOccurrences(of: String(line), with: wanted))
+            } else {
+                try sandbox.write(path, spec + wanted + "\n")  // a new ticket's spec leaves out an empty list
+            }
+        }
+        try block(ids[0], by: [ids[1]])
+        let first = try sandbox.git("commit", "-q", "-am", "first waits on second")
+        #expect(first.status == 0, "\(first.stderr)")
+
+        // Second on first closes a loop through a ticket this commit leaves alone.
+        try block(ids[1], by: [ids[0]])
+        let cycle = try sandbox.git("commit", "-q", "-am", "second waits on first")
+        #expect(cycle.status != 0)
+        #expect(cycle.stderr.contains("dependency cycle"), "\(cycle.stderr)")
+        #expect(cycle.stderr.contains("the tickets it changes"), "checked the commit, not the board: \(cycle.stderr)")
+        try sandbox.git("checkout", "--", ".").expectSuccess()
+
+        try block(ids[2], by: ["MC-NOPE"])
+        let dangling = try sandbox.git("commit", "-q", "-am", "third waits on nothing")
+        #expect(dangling.status != 0)
+        #expect(dangling.stderr.contains("blocked_by names MC-NOPE, which does not exist"), "\(dangling.stderr)")
+        try sandbox.git("checkout", "--", ".").expectSuccess()
+
+        // A broken ticket already on the board does not hold up a good edit elsewhere; `check` still reports it.
+        let thirdPath = "board/tickets/\(ids[2])/ticket.yaml"
+        try sandbox.write(thirdPath, try sandbox.read(thirdPath) + "bogus: 1\n")
+        try sandbox.git("commit", "-q", "--no-verify", "-am", "broken past the hook").expectSuccess()
+        let secondPath = "board/tickets/\(ids[1])/ticket.yaml"
+        try sandbox.write(secondPath, try sandbox.read(secondPath).replacingOccurrences(of: "title: Second", with: "title: Second, renamed"))
+        let good = try sandbox.git("commit", "-q", "-am", "a good edit")
+        #expect(good.status == 0, "\(good.stderr)")
+        let check = try sandbox.mission("check")
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("\(thirdPath):"), "\(check.stdout)")
+    }
+
+    /// `check` of a checkout reads unchanged folders through git and what changed from disk: an edit not yet staged
+    /// and an untracked ticket folder are both checked.
+    @Test func checkSeesUnstagedEditsAndUntrackedTickets() throws {
+        let sandbox = try Sandbox()
+        let ids = try sandbox.board(tickets: ["One", "Two"])
+        try sandbox.mission("check").expectSuccess()
+        let path = "board/tickets/\(ids[0])/ticket.yaml"
+        try sandbox.write(path, try sandbox.read(path) + "bogus: 1\n")
+        try sandbox.write("board/tickets/MC-NEW1/ticket.yaml", "id: MC-NEW1\ntitle: Untracked\nkind: nope\n")
+        let check = try sandbox.mission("check")
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("\(path):"), "\(check.stdout)")
+        #expect(check.stdout.contains("board/tickets/MC-NEW1/ticket.yaml:"), "\(check.stdout)")
+        #expect(check.stderr.contains("3 tickets checked in the working files"), "\(check.stderr)")
+    }
+
     @Test func initInAPlainFolderCreatesTheRepository() throws {
         let sandbox = try Sandbox(git: false)
         try sandbox.mission("init").expectSuccess()
