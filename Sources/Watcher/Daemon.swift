@@ -67,7 +67,7 @@ public final class Daemon {
         var lastFetch = Date.distantPast
         var buffer = [UInt8](repeating: 0, count: 512)
         let maintenance = Maintenance(gitDirectory: store.repository.gitDirectory)
-        defer { maintenance.finish() }
+        defer { maintenance.stop() }
         while !stop() {
             var poked = false
             for wake in [fifo, hubFifo] where wake >= 0 {

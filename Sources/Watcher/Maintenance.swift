@@ -31,7 +31,8 @@ final class Maintenance {
         lastStart = now
         let process = Process()
         process.executableURL = URL(fileURLWithPath: git)
-        process.arguments = ["--git-dir=\(gitDirectory)", "gc", "--auto", "--quiet"]
+        // Not detached (git's default for --auto): the gc stays this watcher's child, to reap or stop.
+        process.arguments = ["--git-dir=\(gitDirectory)", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -40,9 +41,16 @@ final class Maintenance {
         return true
     }
 
-    /// Waits for a gc still running (at shutdown, so none is left behind unreaped).
+    /// Waits for a gc still running to finish.
     func finish() {
         running?.waitUntilExit()
         running = nil
+    }
+
+    /// Stops a gc still running and reaps it (the watcher is stopping): git leaves the repository whole when a gc
+    /// is interrupted, and the next one finishes the work.
+    func stop() {
+        running?.terminate()
+        finish()
     }
 }
