@@ -5,6 +5,20 @@ public enum Launcher {
     /// `posix_spawn`'s flag for a new session (glibc's POSIX_SPAWN_SETSID, not imported into Swift).
     static let spawnSetSID: Int16 = 0x80
 
+    /// Gives a child started with `attributes` every signal at its default and none blocked, adding `flags`.
+    /// A spawned program inherits what its parent ignores and blocks: `mission watch` ignores SIGTERM and SIGINT
+    /// (a dispatch source takes them), so without this every agent it started shrugged off the SIGTERM that stops
+    /// its group, and a tmux server started from a thread that blocks SIGCHLD never learns how its panes end.
+    static func resetSignals(_ attributes: inout posix_spawnattr_t, flags: Int16 = 0) {
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for signal in [SIGCHLD, SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, flags | Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    }
+
     /// The wrapper around every runtime: it changes into the working directory, runs the command given as its
     /// positional parameters (never interpolated, so no text of ours or the ticket's is parsed by a shell)
     /// and records the exit status in a file, so that a watcher that is not its parent can still learn it.
@@ -46,7 +60,7 @@ public enum Launcher {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, spawnSetSID)
+        resetSignals(&attributes, flags: spawnSetSID)
 
         var variables = environment
         variables["MISSION_WORKDIR"] = workingDirectory

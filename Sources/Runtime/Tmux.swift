@@ -140,18 +140,11 @@ public struct Tmux: Sendable {
         environment["TMUX"] = nil  // run from inside a person's tmux, talk to this server all the same
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
-        // No signal blocked or ignored that this process (its threads, its runtime) blocks or ignores: the server
-        // tmux forks inherits them, and one that never sees SIGCHLD never learns how a pane's program ended.
+        // No signal blocked or ignored that this process blocks or ignores: the server tmux forks inherits them.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), defaults = sigset_t()
-        sigemptyset(&none)
-        sigemptyset(&defaults)
-        for signal in [SIGCHLD, SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        Launcher.resetSignals(&attributes)
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else {

@@ -32,6 +32,22 @@ import Testing
         #expect(Monitor.wait(for: clean, limits: .init(), isChild: true) == .exited(0))
     }
 
+    /// A session starts with every signal at its default, whatever its launcher ignores: `mission watch` ignores
+    /// SIGTERM and SIGINT (a dispatch source takes them), and an agent that inherited that shrugged off the SIGTERM
+    /// that stops its group.
+    @Test func aSessionDoesNotInheritIgnoredSignals() throws {
+        let previous = signal(SIGTERM, SIG_IGN)
+        defer { signal(SIGTERM, previous) }
+        // The session's own shell reads what it was given: SigIgn is the mask of ignored signals (SIGTERM is bit 15).
+        let handle = try launch("grep '^SigIgn' /proc/self/status; sleep 30")
+        usleep(300_000)
+        kill(-handle.pid, SIGTERM)
+        #expect(Monitor.wait(for: handle, limits: .init(wall: 10), isChild: true) == .signaled(SIGTERM), "SIGTERM stopped it")
+        let mask = try output(handle).split(separator: "\t").last.map { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) } ?? nil
+        let ignored = try #require(mask)
+        #expect(ignored & (1 << (UInt64(SIGTERM) - 1)) == 0, "SIGTERM is not ignored in the session")
+    }
+
     @Test func aCommandKilledBySignalIsReportedAsSuch() throws {
         let handle = try launch("kill -9 $$")
         #expect(Monitor.wait(for: handle, limits: .init(wall: 10), isChild: true) == .signaled(9))
