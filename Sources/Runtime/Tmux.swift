@@ -43,6 +43,12 @@ public struct Tmux: Sendable {
     public func start(_ name: String, argv: [String], directory: String, environment: [String: String] = [:],
                       width: Int = 200, height: Int = 50) throws {
         guard let program = argv.first, !program.isEmpty else { throw Failure(command: [], status: -1, message: "no program to start") }
+        // The settings are read when this starts the server: written here, the one command that can start it.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        if FileManager.default.contents(atPath: configFile) != Data(Self.configuration.utf8) {
+            try Data(Self.configuration.utf8).write(to: URL(fileURLWithPath: configFile), options: .atomic)
+        }
         var arguments = ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "-c", directory]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
         // Two or more words after the options are an argv tmux executes directly; a lone word would go to a shell,
@@ -102,6 +108,10 @@ public struct Tmux: Sendable {
         [executable, "-S", socket, "attach-session", "-t", "=\(name)"] + (writable ? [] : ["-r"])
     }
 
+    /// The folder of the socket, which holds the server's settings and each command's scratch files.
+    private var folder: String { (socket as NSString).deletingLastPathComponent }
+    private var configFile: String { "\(folder)/tmux.conf" }
+
     /// The settings the server starts with: panes stay after their program ends, a long scroll-back, no status line.
     static let configuration = """
         set -g remain-on-exit on
@@ -114,16 +124,11 @@ public struct Tmux: Sendable {
     /// Runs one tmux command on this server and returns its standard output; throws on a non-zero exit.
     @discardableResult
     func run(_ arguments: [String], input: Data? = nil) throws -> String {
-        let folder = (socket as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let config = "\(folder)/tmux.conf"
-        if FileManager.default.contents(atPath: config) != Data(Self.configuration.utf8) {
-            try Data(Self.configuration.utf8).write(to: URL(fileURLWithPath: config), options: .atomic)
-        }
-        // Spawned and waited for here, not with Foundation's Process (which on Linux left tmux's client unreaped
-        // here), with output in files rather than pipes: `new-session` starts the server, which keeps what it
-        // inherited open, so a pipe would never reach its end.
+        let folder = self.folder
+        mkdir(folder, 0o700)  // the scratch files below live beside the socket; an existing folder is fine
+        // Spawned here with every signal at its default (`Launcher.resetSignals`), and with output in files rather
+        // than pipes: `new-session` starts the server, which keeps what it inherited open, so a pipe would never
+        // reach its end.
         let scratch = "\(folder)/run-\(UUID().uuidString)"
         let inputPath = scratch + ".in", outputPath = scratch + ".out", errorPath = scratch + ".err"
         defer { for path in [inputPath, outputPath, errorPath] { unlink(path) } }
@@ -134,7 +139,7 @@ public struct Tmux: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, input == nil ? "/dev/null" : inputPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([executable, "-S", socket, "-f", config] + arguments).map { strdup($0) } + [nil]
+        let argv = ([executable, "-S", socket, "-f", configFile] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment = ProcessInfo.processInfo.environment
         environment["TMUX"] = nil  // run from inside a person's tmux, talk to this server all the same

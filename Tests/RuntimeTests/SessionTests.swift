@@ -4,6 +4,11 @@ import Testing
 
 /// Sessions as real processes: output straight to a file, limits enforced on the whole process group,
 /// and a restarted watcher finding out how a session ended.
+/// The suites whose tests start real process trees and read their signals, one at a time: a test here changes how
+/// this whole test process treats SIGTERM for a moment, which must not overlap a tmux server being started.
+@Suite(.serialized) enum ProcessTrees {}
+
+extension ProcessTrees {
 @Suite(.serialized) final class SessionTests {
     let root: String
     init() throws {
@@ -137,4 +142,5 @@ import Testing
         #expect(Reaper.tail(path, lines: 3) == ["line 9998", "line 9999", "line 10000"])
         #expect(Reaper.tail("\(root)/none.log", lines: 3) == [])
     }
+}
 }

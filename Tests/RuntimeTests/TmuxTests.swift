@@ -3,6 +3,7 @@ import Runtime
 import Testing
 
 /// The tmux ground interactive agents run on, against Debian's real tmux on a server of its own.
+extension ProcessTrees {
 @Suite(.serialized)
 struct TmuxTests {
     /// A tmux on a fresh socket, its server killed and its folder removed when `body` returns; nil (said) without tmux.
@@ -89,4 +90,5 @@ struct TmuxTests {
             #expect(tmux.attachArguments("mc-MC-TALK") == [tmux.executable, "-S", tmux.socket, "attach-session", "-t", "=mc-MC-TALK", "-r"])
         }
     }
+}
 }
